@@ -1,0 +1,21 @@
+/**
+ * Activities by task queue. Workflows import only the types (`import type`), so no I/O code ever
+ * enters the deterministic workflow bundle.
+ */
+import type { ArtifactStore } from '../artifacts/store';
+import { createDatasetActivities } from './dataset';
+import { createReportActivities } from './report';
+
+export function createCpuActivities(store: ArtifactStore) {
+  return { ...createDatasetActivities(store), ...createReportActivities(store) };
+}
+export type CpuActivities = ReturnType<typeof createCpuActivities>;
+
+/** fait-gpu: training and generation register here as they land. */
+export function createGpuActivities(_store: ArtifactStore) {
+  return {};
+}
+export type GpuActivities = ReturnType<typeof createGpuActivities>;
+
+export type { DatasetResult, DatasetProgress, PrepareDatasetInput } from './dataset';
+export type { ReportInput } from './report';

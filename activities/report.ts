@@ -1,0 +1,33 @@
+/**
+ * Report stage (fait-cpu): one JSON artifact per run that lists the config, every stage's artifact
+ * references and counts, so a run can be audited (and its inputs re-verified) long after it ended.
+ */
+import { hostname } from 'node:os';
+import { Context } from '@temporalio/activity';
+import type { ArtifactRef, ArtifactStore } from '../artifacts/store';
+import type { ExperimentConfig } from '../config/schema';
+import type { DatasetResult } from './dataset';
+
+export interface ReportInput {
+  experimentId: string;
+  configSha256: string;
+  config: ExperimentConfig;
+  dataset: DatasetResult;
+}
+
+export function createReportActivities(store: ArtifactStore) {
+  return {
+    async writeReport(input: ReportInput): Promise<ArtifactRef> {
+      const { info } = Context.current();
+      return store.putJson({
+        experimentId: input.experimentId,
+        workflowRunId: info.workflowExecution?.runId,
+        writtenAt: new Date().toISOString(),
+        writtenBy: hostname(),
+        config: input.config,
+        configSha256: input.configSha256,
+        stages: { dataset: input.dataset },
+      });
+    },
+  };
+}

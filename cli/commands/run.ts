@@ -1,0 +1,84 @@
+/** `fait run <config>`: start an experiment, print its id and Web UI link, follow it to the end. */
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { loadExperimentFile } from '../../config/load';
+import type { Settings } from '../../config/settings';
+import { openWorkerConnection, workflowUrl, type Temporal } from '../../temporal/connect';
+import { taskQueues } from '../../temporal/queues';
+import { experimentNameKey, stageKey } from '../../temporal/searchAttributes';
+import { createWorkers, runWorkers } from '../../workers/create';
+import { installWorkerLogging } from '../../workers/logging';
+import type { ExperimentInput } from '../../workflows';
+import { exitCodes, withTemporal } from '../context';
+import { followRun } from '../follow';
+import { printRunView } from './status';
+
+interface RunOptions {
+  id?: string;
+  skipInvalid?: boolean;
+  follow: boolean;
+  worker: 'auto' | 'yes' | 'no';
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('start an experiment from a YAML or JSON experiment file, print its id and Web UI link, and follow its progress')
+    .argument('<config>', 'experiment file (see config/examples/)')
+    .option('--id <id>', 'workflow id for the run (default: <name>-<timestamp>-<random>)')
+    .option('--skip-invalid', 'skip invalid dataset records (each is listed in the rejects artifact) instead of stopping')
+    .option('--no-follow', 'print the id and return at once; the run goes on in the server')
+    .option('--worker <mode>', 'run workers in this process: auto (when no other worker polls), yes, no', 'auto')
+    .action(async (file: string, options: RunOptions) => {
+      const loaded = loadExperimentFile(file);
+      if (options.skipInvalid) loaded.config.dataset.skipInvalid = true;
+      const experimentId = options.id ?? defaultRunId(loaded.config.name);
+      const input: ExperimentInput = { experimentId, config: loaded.config, configSha256: loaded.sha256 };
+      process.exitCode = await withTemporal((temporal, settings) => startAndFollow(temporal, settings, input, options));
+    });
+}
+
+async function startAndFollow(temporal: Temporal, settings: Settings, input: ExperimentInput, options: RunOptions): Promise<number> {
+  const inProcess = options.worker === 'yes' || (options.worker === 'auto' && !(await someWorkerPolls(temporal)));
+  if (temporal.embedded && !options.follow) {
+    throw new Error('--no-follow needs a Temporal server that outlives this command: start `fait server` and `fait worker` first, or set TEMPORAL_ADDRESS');
+  }
+  if (inProcess) installWorkerLogging(settings.stateDir, { stderr: true, level: 'WARN' });
+  const workers = inProcess ? await createWorkers({ connection: await openWorkerConnection(settings, temporal.address), settings, queues: ['cpu', 'gpu'] }) : [];
+  const running = workers.length > 0 ? runWorkers(workers) : undefined;
+  try {
+    await temporal.client.workflow.start('faitExperiment', {
+      taskQueue: taskQueues.cpu,
+      workflowId: input.experimentId,
+      args: [input],
+      typedSearchAttributes: [
+        { key: experimentNameKey, value: input.config.name },
+        { key: stageKey, value: 'pending' },
+      ],
+    });
+    process.stdout.write(`${input.experimentId}\n`);
+    const url = workflowUrl(temporal, input.experimentId);
+    if (url) process.stderr.write(`Web UI: ${url}\n`);
+    if (!options.follow) return 0;
+    const view = await followRun(temporal.client, input.experimentId);
+    printRunView(view, process.stderr);
+    return view.runStatus === 'COMPLETED' ? 0 : exitCodes.runFailed;
+  } finally {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  }
+}
+
+async function someWorkerPolls(temporal: Temporal): Promise<boolean> {
+  const response = await temporal.client.workflowService.describeTaskQueue({
+    namespace: temporal.namespace,
+    taskQueue: { name: taskQueues.cpu },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+  });
+  return (response.pollers ?? []).length > 0;
+}
+
+function defaultRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
+}

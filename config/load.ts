@@ -1,0 +1,96 @@
+/**
+ * Reads an experiment file (YAML or JSON), validates it and resolves relative paths.
+ * Errors name the file, line and key and say what was expected, e.g.
+ *   quickstart.yaml:7:14: dataset.shardSize: expected number, received string
+ */
+import { sha256Hex } from '../artifacts/store';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { experimentSchema, type ExperimentConfig } from './schema';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid experiment file ${file}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: ExperimentConfig;
+  /** sha256 of the file's bytes, recorded in the run for auditability. */
+  sha256: string;
+  file: string;
+}
+
+export function loadExperimentFile(file: string): LoadedConfig {
+  const absolute = path.resolve(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolute);
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  const config = parseExperimentText(bytes.toString('utf8'), file);
+  config.dataset.path = path.resolve(path.dirname(absolute), config.dataset.path);
+  return { config, sha256: sha256Hex(bytes), file: absolute };
+}
+
+/** Parses and validates experiment text; `file` is only used in messages. */
+export function parseExperimentText(text: string, file: string): ExperimentConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [`${file}: expected a mapping of keys (name, dataset, ...) at the top level`]);
+  }
+  const parsed = experimentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(file, parsed.error.issues.map((issue) => describeIssue(issue, doc, lines, file)));
+  }
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, file: string): string {
+  const keyPath = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys
+      .map((key) => {
+        const where = locate(doc, lines, keyPath, key);
+        return `${file}${where}: ${[...keyPath, key].join('.')}: unknown key`;
+      })
+      .join('\n  ');
+  }
+  const where = locate(doc, lines, keyPath);
+  const name = keyPath.length > 0 ? keyPath.join('.') : '(top level)';
+  return `${file}${where}: ${name}: ${issue.message}`;
+}
+
+/** ":line:col" of the value at keyPath (or of its key `key`), or "" when it is absent from the file. */
+function locate(doc: Document, lines: LineCounter, keyPath: string[], key?: string): string {
+  let node: unknown = doc.getIn(keyPath, true);
+  if (node === undefined) {
+    // A missing key: point at the mapping that should hold it.
+    for (let depth = keyPath.length - 1; depth >= 0 && node === undefined; depth -= 1) {
+      node = depth === 0 ? doc.contents : doc.getIn(keyPath.slice(0, depth), true);
+    }
+  }
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    if (pair && isScalar(pair.key)) node = pair.key;
+  }
+  const range = (node as { range?: [number, number, number] } | undefined)?.range;
+  if (!range) return '';
+  const pos = lines.linePos(range[0]);
+  return `:${pos.line}:${pos.col}`;
+}

@@ -1,0 +1,94 @@
+/**
+ * The experiment file's schema. Every section is strict: an unknown key is an error that names it,
+ * because a misspelt hyperparameter silently falling back to its default would invalidate a run.
+ * Defaults are the paper's (Fan et al., "Fault-Aware Fine-Tuning for Better Code Generation").
+ */
+import { z } from 'zod';
+
+/** Temporal's duration strings ("500ms", "30s", "10m", "2h", "1d"). */
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'expected a duration such as "30s", "10m", "2h" or "1d"');
+
+/** Timeouts and retry policy of one stage's activities. */
+export const stageOptionsSchema = z.strictObject({
+  startToCloseTimeout: duration.default('2h'),
+  heartbeatTimeout: duration.default('60s'),
+  maximumAttempts: z.number().int().positive().default(5),
+  initialInterval: duration.default('1s'),
+  maximumInterval: duration.default('1m'),
+  backoffCoefficient: z.number().min(1).default(2),
+});
+export type StageOptions = z.infer<typeof stageOptionsSchema>;
+
+export const datasetFormats = ['auto', 'fait', 'evol-codealpaca', 'oss-instruct', 'alpaca', 'chat', 'custom'] as const;
+export type DatasetFormat = (typeof datasetFormats)[number];
+
+/** Where each normalised field comes from, for `format: custom`. */
+export const fieldMappingSchema = z.strictObject({
+  instruction: z.string().min(1),
+  response: z.string().min(1),
+  input: z.string().min(1).optional(),
+  id: z.string().min(1).optional(),
+  tests: z.string().min(1).optional(),
+});
+export type FieldMapping = z.infer<typeof fieldMappingSchema>;
+
+export const datasetSchema = z
+  .strictObject({
+    /** JSONL or JSON file; a relative path is resolved against the experiment file's folder. */
+    path: z.string().min(1),
+    format: z.enum(datasetFormats).default('auto'),
+    fields: fieldMappingSchema.optional(),
+    shardSize: z.number().int().positive().default(1000),
+    /** Keep going past invalid records, listing each in the rejects artifact. */
+    skipInvalid: z.boolean().default(false),
+    deduplicate: z.boolean().default(true),
+    /** Longest instruction or response accepted, in characters. */
+    maxChars: z.number().int().positive().default(100_000),
+    /** Use only the first N records (for smoke runs). */
+    limit: z.number().int().positive().optional(),
+  })
+  .refine((d) => d.format !== 'custom' || d.fields !== undefined, {
+    message: 'format "custom" needs a "fields" mapping (instruction, response, optional input, id, tests)',
+    path: ['fields'],
+  });
+export type DatasetConfig = z.infer<typeof datasetSchema>;
+
+export const teacherSchema = z.strictObject({
+  /** Paper: Qwen2.5-Coder-32B-Instruct sampled at temperature 0.8. */
+  temperature: z.number().min(0).max(2).default(0.8),
+  /** Name of the environment variable holding the API key; the key itself never enters config. */
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').default('OPENAI_API_KEY'),
+});
+
+export const trainingSchema = z.strictObject({
+  mode: z.enum(['fait', 'sft', 'fixed']).default('fait'),
+  granularity: z.enum(['line', 'token', 'hybrid']).default('hybrid'),
+  alpha: z.number().min(1).default(2),
+  learningRate: z.number().positive().default(5e-6),
+  schedule: z.enum(['linear']).default('linear'),
+  warmupRatio: z.number().min(0).max(1).default(0.03),
+  epochs: z.number().int().positive().default(1),
+  maxLength: z.number().int().positive().default(1024),
+  seed: z.number().int().default(42),
+});
+
+export const experimentSchema = z.strictObject({
+  /** Names the run in `fait list` and the Web UI. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
+  description: z.string().optional(),
+  dataset: datasetSchema,
+  teacher: teacherSchema.default(() => teacherSchema.parse({})),
+  training: trainingSchema.default(() => trainingSchema.parse({})),
+  stages: z
+    .strictObject({
+      dataset: stageOptionsSchema.default(() => stageOptionsSchema.parse({})),
+      report: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '5m' })),
+    })
+    .default(() => ({
+      dataset: stageOptionsSchema.parse({}),
+      report: stageOptionsSchema.parse({ startToCloseTimeout: '5m' }),
+    })),
+});
+export type ExperimentConfig = z.infer<typeof experimentSchema>;

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The whole test suite: TypeScript tests (node's test runner over the compiled tests), then the
+# Python trainer tests when there are any. Run through `npm test`, which bootstraps first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node --test --test-concurrency=1 dist/test/

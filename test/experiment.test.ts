@@ -1,0 +1,140 @@
+/**
+ * The experiment workflow end to end on a real Temporal dev server with real workers: the dataset
+ * and report stages complete, artifacts match their recorded hashes, bad data stops the run with
+ * the file and line named, and a run can be cancelled.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { artifactPath, readArtifact, readJsonlArtifact, sha256Hex } from '../artifacts/store';
+import { projectRoot } from '../config/settings';
+import type { Reject, TrainingRecord } from '../dataset/records';
+import { openWorkerConnection } from '../temporal/connect';
+import { createWorkers } from '../workers/create';
+import { installWorkerLogging } from '../workers/logging';
+import type { ExperimentResult } from '../workflows';
+import { statusQuery } from '../workflows/status';
+import { experimentInput, startExperiment, writeEvolDataset } from './helpers/experiment';
+import { startTestTemporal, type TestTemporal } from './helpers/temporal';
+
+describe('faitExperiment on a real Temporal server', () => {
+  let t: TestTemporal;
+  let workers: Worker[];
+  let running: Promise<unknown>;
+  let dir: string;
+
+  before(async () => {
+    t = await startTestTemporal();
+    installWorkerLogging(t.stateDir, { stderr: false, level: 'WARN' });
+    workers = await createWorkers({ connection: await openWorkerConnection(t.settings, t.server.address), settings: t.settings, queues: ['cpu', 'gpu'] });
+    running = Promise.all(workers.map((w) => w.run()));
+    dir = mkdtempSync(path.join(tmpdir(), 'fait-data-'));
+  });
+
+  after(async () => {
+    for (const w of workers) w.shutdown();
+    await running;
+    await t.close();
+  });
+
+  test('the bundled examples go through dataset and report; every artifact matches its recorded hash', async () => {
+    const examples = path.join(projectRoot, 'examples', 'python-tasks.jsonl');
+    const handle = await startExperiment(t.client, experimentInput(examples, { shardSize: 30 }));
+    const result = (await handle.result()) as ExperimentResult;
+
+    const source = readFileSync(examples);
+    assert.equal(result.dataset.source.sha256, sha256Hex(source));
+    const lines = source.toString('utf8').trim().split('\n').length;
+    assert.equal(result.dataset.counts.kept, lines);
+    assert.equal(result.dataset.shards.length, Math.ceil(lines / 30));
+    const records = result.dataset.shards.flatMap((ref) => readJsonlArtifact<TrainingRecord>(ref));
+    assert.equal(records.length, lines);
+    assert.deepEqual(records.map((r) => r.line), Array.from({ length: lines }, (_, i) => i + 1));
+    for (const ref of [...result.dataset.shards, result.dataset.rejects, result.report]) {
+      assert.equal(sha256Hex(readFileSync(artifactPath(ref))), ref.sha256, ref.uri);
+    }
+    const report = JSON.parse(readArtifact(result.report).toString('utf8'));
+    assert.deepEqual(report.stages.dataset.shards, result.dataset.shards);
+    assert.equal(result.status.state, 'completed');
+    assert.equal(result.status.stages.dataset.state, 'completed');
+  });
+
+  test('a malformed line stops the run before any later stage, naming file and line; rejects are kept', async () => {
+    const file = writeEvolDataset(dir, 'broken.jsonl', 5);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[2] = '{"instruction": "unterminated';
+    writeFileSync(file, lines.join('\n'));
+    const handle = await startExperiment(t.client, experimentInput(file));
+    const err = await handle.result().then(
+      () => assert.fail('the run should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    const message = rootMessage(err);
+    assert.match(message, new RegExp(`${escape(file)}:3: malformed JSON`));
+    assert.match(message, /--skip-invalid/);
+    const status = await handle.query(statusQuery);
+    assert.equal(status.stages.dataset.state, 'failed');
+    assert.equal(status.stages.report.state, 'pending');
+  });
+
+  test('with skipInvalid the run completes and every skipped record is listed with its reason', async () => {
+    const file = writeEvolDataset(dir, 'mixed.jsonl', 6);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    lines[1] = JSON.stringify({ instruction: 'no output here' });
+    lines[4] = lines[0];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const result = (await (await startExperiment(t.client, experimentInput(file, { skipInvalid: true }))).result()) as ExperimentResult;
+    assert.deepEqual(result.dataset.counts, { items: 6, kept: 4, invalid: 1, duplicates: 1 });
+    const rejects = readJsonlArtifact<Reject>(result.dataset.rejects);
+    assert.deepEqual(
+      rejects.map((r) => [r.line, r.kind, r.field]),
+      [
+        [2, 'invalid', 'output'],
+        [5, 'duplicate', undefined],
+      ],
+    );
+    assert.match(rejects[0].reason, /mixed\.jsonl:2: missing field "output"/);
+  });
+
+  test('a missing dataset file fails at once, naming the file', async () => {
+    const missing = path.join(dir, 'nope.jsonl');
+    const handle = await startExperiment(t.client, experimentInput(missing));
+    await assert.rejects(handle.result(), (e: Error) => rootMessage(e).includes(`${missing} does not exist`));
+    const history = await handle.fetchHistory();
+    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    assert.deepEqual(attempts, [1], 'a non-retryable failure is not retried');
+  });
+
+  test('cancel stops a running stage and records it as cancelled', async () => {
+    const big = writeEvolDataset(dir, 'big.jsonl', 60_000);
+    const handle = await startExperiment(t.client, experimentInput(big, { shardSize: 100 }));
+    await waitFor(async () => (await handle.query(statusQuery)).stages.dataset.state === 'running');
+    await handle.cancel();
+    await assert.rejects(handle.result(), /cancel/i);
+    const description = await handle.describe();
+    assert.equal(description.status.name, 'CANCELLED');
+  });
+});
+
+function rootMessage(err: unknown): string {
+  let current = err as { message: string; cause?: unknown };
+  while (current.cause) current = current.cause as typeof current;
+  return current.message;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

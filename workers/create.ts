@@ -1,0 +1,56 @@
+/**
+ * Workers for the two task queues. fait-cpu runs the workflow tasks and the CPU activities;
+ * fait-gpu runs training and generation. Run them in one process for development, or as many
+ * separate processes (and machines) as the work needs: each polls its queue independently.
+ */
+import path from 'node:path';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createCpuActivities, createGpuActivities } from '../activities';
+import { ArtifactStore } from '../artifacts/store';
+import type { Settings } from '../config/settings';
+import { taskQueues, type QueueName } from '../temporal/queues';
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  settings: Settings;
+  queues: QueueName[];
+}
+
+export async function createWorkers({ connection, settings, queues }: WorkerOptions): Promise<Worker[]> {
+  const store = new ArtifactStore(path.join(settings.stateDir, 'artifacts'));
+  const workers: Worker[] = [];
+  if (queues.includes('cpu')) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: settings.namespace,
+        taskQueue: taskQueues.cpu,
+        workflowsPath: require.resolve('../workflows'),
+        activities: createCpuActivities(store),
+        maxConcurrentActivityTaskExecutions: settings.concurrency.cpu,
+      }),
+    );
+  }
+  const gpuActivities = createGpuActivities(store);
+  if (queues.includes('gpu') && Object.keys(gpuActivities).length > 0) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: settings.namespace,
+        taskQueue: taskQueues.gpu,
+        activities: gpuActivities,
+        maxConcurrentActivityTaskExecutions: settings.concurrency.gpu,
+      }),
+    );
+  }
+  return workers;
+}
+
+/** Runs the workers until one fails or all are shut down (SIGINT/SIGTERM shut them down). */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+}

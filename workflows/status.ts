@@ -1,0 +1,26 @@
+/** What `fait status` asks a running experiment: one query, answered from workflow state. */
+import { defineQuery } from '@temporalio/workflow';
+
+export const stageNames = ['dataset', 'report'] as const;
+export type StageName = (typeof stageNames)[number];
+
+export type StageState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface StageStatus {
+  state: StageState;
+  startedAt?: string;
+  endedAt?: string;
+  /** Short human summary once the stage completed, e.g. "1000 kept, 3 duplicates". */
+  summary?: string;
+}
+
+export interface ExperimentStatus {
+  experimentId: string;
+  name: string;
+  state: 'running' | 'completed' | 'failed' | 'cancelled';
+  stage: StageName;
+  stages: Record<StageName, StageStatus>;
+  lastError?: string;
+}
+
+export const statusQuery = defineQuery<ExperimentStatus>('status');
