@@ -62,21 +62,51 @@ function parseJsonArray(bytes: Buffer, name: string): SourceItem[] {
   }
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim().length === 0) return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
-    throw new DatasetFileError(`${name}${line ? `:${line}` : ''}: malformed JSON: ${message}`);
-  }
-  if (!Array.isArray(value)) throw new DatasetFileError(`${name}: expected a JSON array of records at the top level`);
-  return value.map((element, index) => {
-    const location = `${name}: record ${index + 1}`;
-    if (element === null || typeof element !== 'object' || Array.isArray(element)) {
-      return { line: index + 1, location, error: 'expected a JSON object' };
+  return splitJsonArray(text, name).map(({ source, line }, index) => toItem(source, line, `${name}:${line} (record ${index + 1})`));
+}
+
+/**
+ * Splits a top-level JSON array into its elements' source text and starting lines, so that each
+ * record is parsed (and, if broken, reported with its line) on its own, as JSONL lines are.
+ */
+function splitJsonArray(text: string, name: string): { source: string; line: number }[] {
+  const open = text.search(/\S/);
+  if (text[open] !== '[') throw new DatasetFileError(`${name}: expected a JSON array of records at the top level`);
+  const elements: { source: string; line: number }[] = [];
+  let line = 1 + countNewlines(text, 0, open);
+  let depth = 0;
+  let inString = false;
+  let start = open + 1;
+  let startLine = line;
+  for (let i = open + 1; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '\n') line += 1;
+    if (inString) {
+      if (c === '\\') i += 1;
+      else if (c === '"') inString = false;
+      continue;
     }
-    return { line: index + 1, location, value: element as Record<string, unknown> };
-  });
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth += 1;
+    else if ((c === '}' || c === ']') && depth > 0) depth -= 1;
+    else if ((c === ',' || c === ']') && depth === 0) {
+      const source = text.slice(start, i);
+      if (source.trim().length > 0 || c === ',') {
+        elements.push({ source, line: startLine + countNewlines(source, 0, source.search(/\S|$/)) });
+      }
+      if (c === ']') {
+        if (text.slice(i + 1).trim().length > 0) throw new DatasetFileError(`${name}:${line}: unexpected text after the closing "]"`);
+        return elements;
+      }
+      start = i + 1;
+      startLine = line;
+    }
+  }
+  throw new DatasetFileError(`${name}:${line}: the JSON array is not closed with "]"`);
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i += 1) if (text[i] === '\n') n += 1;
+  return n;
 }
