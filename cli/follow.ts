@@ -33,9 +33,11 @@ interface StageLine {
 
 /** One line of state per stage, merging the workflow's stage states with activity heartbeats. */
 export function stageLines(view: RunView): StageLine[] {
+  // A closed run whose status is unknown (cancelled) has no per-stage truth to show.
+  if (!view.status && view.runStatus !== 'RUNNING') return [];
   return stageNames.map((stage) => {
     const status = view.status?.stages[stage];
-    const state = status?.state ?? (view.runStatus === 'COMPLETED' ? 'completed' : 'pending');
+    const state = status?.state ?? 'pending';
     const live = view.status?.stage === stage ? view.activities[0] : undefined;
     const progress = live?.progress;
     const done = state === 'completed' ? 1 : progress && progress.total > 0 ? progress.done / progress.total : 0;

@@ -4,7 +4,7 @@
  * its pending activities, which only the server's describe call knows.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Progress } from '../activities/progress';
 import { statusQuery, type ExperimentResult } from '../workflows';
 import type { ExperimentStatus } from '../workflows/status';
@@ -58,6 +58,8 @@ export async function describeRun(client: Client, workflowId: string): Promise<R
     view.status = view.result.status;
   } catch (err) {
     view.failure = err instanceof WorkflowFailedError ? failureMessage(err) : (err as Error).message;
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof ApplicationFailure && cause.type === 'StageFailed') view.status = cause.details?.[0] as ExperimentStatus;
   }
   return view;
 }

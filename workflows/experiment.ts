@@ -97,7 +97,14 @@ async function runStage<T>(status: ExperimentStatus, name: StageName, body: () =
     upsertSearchAttributes([{ key: stageKey, value: stage.state }]);
     if (cancelled) throw err;
     // Surface the activity's own message (it names the file, line or key) as the run's failure.
-    throw ApplicationFailure.create({ type: 'StageFailed', message: `${name} stage failed: ${status.lastError}`, cause: err as Error, nonRetryable: true });
+    // The final status rides along as details, so `fait status` can show it without a worker.
+    throw ApplicationFailure.create({
+      type: 'StageFailed',
+      message: `${name} stage failed: ${status.lastError}`,
+      cause: err as Error,
+      nonRetryable: true,
+      details: [status],
+    });
   } finally {
     stage.endedAt = new Date().toISOString();
   }

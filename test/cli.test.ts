@@ -1,0 +1,119 @@
+/**
+ * The `fait` command line as a user runs it: real subprocesses against a real Temporal server.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { projectRoot } from '../config/settings';
+import { writeEvolDataset } from './helpers/experiment';
+import { spawnWorker, startTestTemporal, type TestTemporal, type WorkerProcess } from './helpers/temporal';
+
+const run = promisify(execFile);
+const fait = path.join(projectRoot, 'bin', 'fait');
+
+describe('fait CLI', () => {
+  let t: TestTemporal;
+  let worker: WorkerProcess;
+  let dir: string;
+
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [fait, ...args], { env: t.env, timeout: 120_000 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  function experimentFile(name: string, body: string): string {
+    const file = path.join(dir, name);
+    writeFileSync(file, body);
+    return file;
+  }
+
+  before(async () => {
+    t = await startTestTemporal();
+    dir = mkdtempSync(path.join(tmpdir(), 'fait-cli-'));
+    worker = spawnWorker(t.env);
+    await worker.waitForLine(/worker polling/);
+  });
+
+  after(async () => {
+    await worker.kill();
+    await t.close();
+  });
+
+  test('every command has help text', async () => {
+    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list']) {
+      const { code, stdout } = await cli([command, '--help']);
+      assert.equal(code, 0);
+      assert.match(stdout, new RegExp(`Usage: fait ${command}`));
+    }
+  });
+
+  test('run rejects a bad experiment file with exit code 2, naming file, line and key', async () => {
+    const file = experimentFile('bad.yaml', 'name: x\ndataset:\n  path: d.jsonl\n  shardSize: many\n  colour: red\n');
+    const { code, stderr } = await cli(['run', file]);
+    assert.equal(code, 2);
+    assert.match(stderr, new RegExp(`bad\\.yaml:4:14: dataset\\.shardSize: .*expected number`));
+    assert.match(stderr, /bad\.yaml:5:3: dataset\.colour: unknown key/);
+  });
+
+  test('run follows to completion; status and list show the run', async () => {
+    writeEvolDataset(dir, 'small.jsonl', 30);
+    const file = experimentFile('ok.yaml', 'name: cli-ok\ndataset:\n  path: small.jsonl\n  shardSize: 10\n');
+    const started = await cli(['run', file, '--id', 'cli-ok-1']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(started.stdout.trim(), 'cli-ok-1');
+    assert.match(started.stderr, /dataset: completed \(30 records in 3 shards; 0 invalid, 0 duplicates skipped\)/);
+
+    const status = await cli(['status', 'cli-ok-1']);
+    assert.match(status.stdout, /cli-ok-1: completed/);
+    assert.match(status.stdout, /report: file:\/\//);
+    const json = JSON.parse((await cli(['status', 'cli-ok-1', '--json'])).stdout);
+    assert.equal(json.result.dataset.counts.kept, 30);
+
+    const list = JSON.parse((await cli(['list', '--json'])).stdout) as { id: string; status: string; experiment: string; stage: string }[];
+    const row = list.find((r) => r.id === 'cli-ok-1');
+    assert.deepEqual(row && [row.status, row.experiment, row.stage], ['completed', 'cli-ok', 'completed']);
+  });
+
+  test('a failing run exits 1 and status shows the error naming file and line', async () => {
+    const data = path.join(dir, 'broken.jsonl');
+    writeFileSync(data, '{"instruction": "a", "output": "A"}\n{"instruction": 3, "output": "B"}\n');
+    const file = experimentFile('broken.yaml', `name: cli-bad\ndataset:\n  path: ${data}\n`);
+    const result = await cli(['run', file, '--id', 'cli-bad-1']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /broken\.jsonl:2: field "instruction": expected a string, got number 3/);
+    const status = await cli(['status', 'cli-bad-1']);
+    assert.match(status.stdout, /dataset\s+failed/);
+    assert.match(status.stdout, /last error: [\s\S]*broken\.jsonl:2: field "instruction"/);
+
+    const skipped = await cli(['run', file, '--id', 'cli-bad-2', '--skip-invalid']);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.match(skipped.stderr, /1 records in 1 shards; 1 invalid/);
+  });
+
+  test('run --no-follow returns at once; status shows live progress; cancel stops the run', async () => {
+    writeEvolDataset(dir, 'large.jsonl', 200_000);
+    const file = experimentFile('large.yaml', 'name: cli-large\ndataset:\n  path: large.jsonl\n  shardSize: 50\n');
+    const started = await cli(['run', file, '--id', 'cli-large-1', '--no-follow']);
+    assert.equal(started.code, 0, started.stderr);
+    const status = await cli(['status', 'cli-large-1']);
+    assert.match(status.stdout, /cli-large-1: running \(stage dataset\)/);
+    assert.match(status.stdout, /dataset\s+running/);
+    const cancelled = await cli(['cancel', 'cli-large-1']);
+    assert.match(cancelled.stdout, /cancellation requested for cli-large-1/);
+    for (let i = 0; i < 50; i += 1) {
+      const now = await cli(['status', 'cli-large-1']);
+      if (/cli-large-1: cancelled/.test(now.stdout)) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.fail('the run was not cancelled');
+  });
+});
