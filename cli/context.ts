@@ -2,8 +2,8 @@
 import { readSettings, type Settings } from '../config/settings';
 import { openTemporal, type Temporal } from '../temporal/connect';
 
-/** Exit codes: 1 a run failed or was cancelled, 2 bad input (config, arguments). */
-export const exitCodes = { runFailed: 1, badInput: 2 } as const;
+/** Exit codes: 1 a run failed or was cancelled, 2 bad input (config, arguments), 130 interrupted. */
+export const exitCodes = { runFailed: 1, badInput: 2, interrupted: 130 } as const;
 
 export async function withTemporal<T>(body: (temporal: Temporal, settings: Settings) => Promise<T>): Promise<T> {
   const settings = readSettings();

@@ -9,14 +9,20 @@ import { describeRun, type RunView } from './runView';
 
 const pollMs = 1_000;
 
-export async function followRun(client: Client, workflowId: string, stream: NodeJS.WriteStream = process.stderr): Promise<RunView> {
+/** Returns the last view when the run closes, or as soon as `stop` is aborted (Ctrl-C). */
+export async function followRun(client: Client, workflowId: string, stop: AbortSignal, stream: NodeJS.WriteStream = process.stderr): Promise<RunView> {
   const display = stream.isTTY ? new BarDisplay(stream) : new LineDisplay(stream);
   try {
     for (;;) {
       const view = await describeRun(client, workflowId);
       display.update(view);
       if (view.runStatus !== 'RUNNING') return view;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        stop.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+      });
+      // In-process workers stop on Ctrl-C too, so a further status query would find none.
+      if (stop.aborted) return view;
     }
   } finally {
     display.stop();
@@ -33,8 +39,8 @@ interface StageLine {
 
 /** One line of state per stage, merging the workflow's stage states with activity heartbeats. */
 export function stageLines(view: RunView): StageLine[] {
-  // A closed run whose status is unknown (cancelled) has no per-stage truth to show.
-  if (!view.status && view.runStatus !== 'RUNNING') return [];
+  // Without the workflow's own status (cancelled, or no worker answered) there is no per-stage truth.
+  if (!view.status) return [];
   return stageNames.map((stage) => {
     const status = view.status?.stages[stage];
     const state = status?.state ?? 'pending';

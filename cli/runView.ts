@@ -47,7 +47,7 @@ export async function describeRun(client: Client, workflowId: string): Promise<R
   };
   if (description.status.name === 'RUNNING') {
     try {
-      view.status = await withTimeout(handle.query(statusQuery), queryTimeoutMs);
+      view.status = await client.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
     } catch (err) {
       view.statusError = `no worker answered the status query (${(err as Error).message}); is \`fait worker\` running?`;
     }
@@ -69,12 +69,4 @@ export function failureMessage(err: Error): string {
   let current: Error | undefined = err;
   while (current && (current as { cause?: Error }).cause) current = (current as { cause?: Error }).cause;
   return current?.message ?? err.message;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

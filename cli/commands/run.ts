@@ -60,8 +60,15 @@ async function startAndFollow(temporal: Temporal, settings: Settings, input: Exp
     const url = workflowUrl(temporal, input.experimentId);
     if (url) process.stderr.write(`Web UI: ${url}\n`);
     if (!options.follow) return 0;
-    const view = await followRun(temporal.client, input.experimentId);
+    const interrupted = new AbortController();
+    process.once('SIGINT', () => interrupted.abort());
+    const view = await followRun(temporal.client, input.experimentId, interrupted.signal);
     printRunView(view, process.stderr);
+    if (view.runStatus === 'RUNNING') {
+      // The run is durable: interrupting the display (and any in-process workers) does not end it.
+      process.stderr.write(`stopped following; the run stays in the server: \`fait worker\` continues it, \`fait status ${input.experimentId}\` shows it\n`);
+      return exitCodes.interrupted;
+    }
     return view.runStatus === 'COMPLETED' ? 0 : exitCodes.runFailed;
   } finally {
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
