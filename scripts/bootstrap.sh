@@ -36,9 +36,10 @@ install_venv() {
   echo "fait bootstrap: preparing the Python virtual environment in .venv" >&2
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv || fail "could not create .venv with $PYTHON -m venv (on Debian: apt-get install python3-venv)."
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e trainer
 }
 [ -x .venv/bin/python ] || rm -f "$stamp_dir/venv"
-run_if_changed venv "requirements.txt" install_venv
+run_if_changed venv "requirements.txt trainer/pyproject.toml" install_venv
 
 # tsc --incremental makes an unchanged tree a fast no-op.
 npx --no-install tsc -p tsconfig.json

@@ -1,0 +1,1 @@
+"""fait's numeric code: token-level FAIT masks, training and generation."""
