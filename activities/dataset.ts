@@ -23,6 +23,8 @@ export interface DatasetResult {
   rejects: ArtifactRef;
   counts: ValidatedDataset['counts'];
   layouts: Partial<Record<Layout, number>>;
+  /** Kept records that already carry an incorrect response (pairs brought by the user). */
+  pairs: number;
 }
 
 /** Heartbeat details: what a retried attempt can skip, and what `fait status` shows. */
@@ -71,6 +73,7 @@ export function createDatasetActivities(store: ArtifactStore) {
         rejects,
         counts: validated.counts,
         layouts: validated.layouts,
+        pairs: validated.records.filter((r) => r.incorrect !== undefined).length,
       };
     },
   };

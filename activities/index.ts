@@ -4,10 +4,11 @@
  */
 import type { ArtifactStore } from '../artifacts/store';
 import { createDatasetActivities } from './dataset';
+import { createMasksActivities } from './masks';
 import { createReportActivities } from './report';
 
 export function createCpuActivities(store: ArtifactStore) {
-  return { ...createDatasetActivities(store), ...createReportActivities(store) };
+  return { ...createDatasetActivities(store), ...createMasksActivities(store), ...createReportActivities(store) };
 }
 export type CpuActivities = ReturnType<typeof createCpuActivities>;
 
@@ -18,4 +19,5 @@ export function createGpuActivities(_store: ArtifactStore) {
 export type GpuActivities = ReturnType<typeof createGpuActivities>;
 
 export type { DatasetResult, DatasetProgress, PrepareDatasetInput } from './dataset';
+export type { MaskShardInput, MaskShardResult } from './masks';
 export type { ReportInput } from './report';

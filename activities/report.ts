@@ -7,12 +7,14 @@ import { Context } from '@temporalio/activity';
 import type { ArtifactRef, ArtifactStore } from '../artifacts/store';
 import type { ExperimentConfig } from '../config/schema';
 import type { DatasetResult } from './dataset';
+import type { MaskShardResult } from './masks';
 
 export interface ReportInput {
   experimentId: string;
   configSha256: string;
   config: ExperimentConfig;
   dataset: DatasetResult;
+  masks?: MaskShardResult[];
 }
 
 export function createReportActivities(store: ArtifactStore) {
@@ -26,7 +28,7 @@ export function createReportActivities(store: ArtifactStore) {
         writtenBy: hostname(),
         config: input.config,
         configSha256: input.configSha256,
-        stages: { dataset: input.dataset },
+        stages: { dataset: input.dataset, masks: input.masks },
       });
     },
   };

@@ -1,14 +1,15 @@
 /**
  * Content-addressed local artifact store. Stages hand each other ArtifactRefs (URI + sha256 +
  * record count) instead of data, because Temporal rejects payloads over 2 MB and histories over
- * 50 MB. A file is written to a temporary name, fsynced and renamed, so a crash can never leave a
- * half-written file under a final name; because the name is the content hash, writing the same
- * content twice (a retried activity) yields the same reference.
+ * 50 MB. Files are written atomically, so a crash can never leave a half-written file under a
+ * final name; because the name is the content hash, writing the same content twice (a retried
+ * activity) yields the same reference.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileAtomic } from './atomic';
 
 export interface ArtifactRef {
   uri: string;
@@ -25,18 +26,8 @@ export class ArtifactStore {
   put(data: Buffer | string, count: number, extension: 'jsonl' | 'json'): ArtifactRef {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const sha256 = sha256Hex(bytes);
-    const dir = path.join(this.root, 'sha256', sha256.slice(0, 2));
-    const final = path.join(dir, `${sha256}.${extension}`);
-    mkdirSync(dir, { recursive: true });
-    const temp = path.join(dir, `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, final);
+    const final = path.join(this.root, 'sha256', sha256.slice(0, 2), `${sha256}.${extension}`);
+    writeFileAtomic(final, bytes);
     return { uri: pathToFileURL(final).href, sha256, count, bytes: bytes.length };
   }
 

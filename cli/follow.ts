@@ -45,7 +45,7 @@ export function stageLines(view: RunView): StageLine[] {
     const status = view.status?.stages[stage];
     const state = status?.state ?? 'pending';
     const live = view.status?.stage === stage ? view.activities[0] : undefined;
-    const progress = live?.progress;
+    const progress = status?.progress ?? live?.progress;
     const done = state === 'completed' ? 1 : progress && progress.total > 0 ? progress.done / progress.total : 0;
     const detail = [
       progress ? `${progress.phase} ${progress.done}/${progress.total} ${progress.unit}` : '',

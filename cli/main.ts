@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config/load';
 import { registerCancel } from './commands/cancel';
 import { registerList } from './commands/list';
+import { registerMask } from './commands/mask';
 import { registerRun } from './commands/run';
 import { registerServer } from './commands/server';
 import { registerStatus } from './commands/status';
@@ -23,6 +24,7 @@ registerRun(program);
 registerStatus(program);
 registerCancel(program);
 registerList(program);
+registerMask(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

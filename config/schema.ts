@@ -31,6 +31,7 @@ export const fieldMappingSchema = z.strictObject({
   input: z.string().min(1).optional(),
   id: z.string().min(1).optional(),
   tests: z.string().min(1).optional(),
+  incorrect: z.string().min(1).optional(),
 });
 export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 
@@ -54,6 +55,16 @@ export const datasetSchema = z
     path: ['fields'],
   });
 export type DatasetConfig = z.infer<typeof datasetSchema>;
+
+export const masksSchema = z.strictObject({
+  /** all: the whole response, as in the paper; code: only characters inside fenced code blocks. */
+  segments: z.enum(['all', 'code']).default('all'),
+  /** Longest response accepted by the masks stage, in code points. */
+  maxChars: z.number().int().positive().default(100_000),
+  /** Shards masked at the same time (each in its own thread on a worker). */
+  parallelShards: z.number().int().positive().default(8),
+});
+export type MasksConfig = z.infer<typeof masksSchema>;
 
 export const teacherSchema = z.strictObject({
   /** Paper: Qwen2.5-Coder-32B-Instruct sampled at temperature 0.8. */
@@ -79,15 +90,18 @@ export const experimentSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
   dataset: datasetSchema,
+  masks: masksSchema.default(() => masksSchema.parse({})),
   teacher: teacherSchema.default(() => teacherSchema.parse({})),
   training: trainingSchema.default(() => trainingSchema.parse({})),
   stages: z
     .strictObject({
       dataset: stageOptionsSchema.default(() => stageOptionsSchema.parse({})),
+      masks: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '30m' })),
       report: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '5m' })),
     })
     .default(() => ({
       dataset: stageOptionsSchema.parse({}),
+      masks: stageOptionsSchema.parse({ startToCloseTimeout: '30m' }),
       report: stageOptionsSchema.parse({ startToCloseTimeout: '5m' }),
     })),
 });

@@ -13,10 +13,11 @@ interface Extracted {
   id?: string;
   tests?: string;
   entryPoint?: string;
+  incorrect?: string;
 }
 
 const fixedMappings: Record<Exclude<Layout, 'chat' | 'custom'>, FieldMapping> = {
-  fait: { instruction: 'instruction', response: 'response', id: 'id', tests: 'tests' },
+  fait: { instruction: 'instruction', response: 'response', id: 'id', tests: 'tests', incorrect: 'incorrect' },
   'evol-codealpaca': { instruction: 'instruction', response: 'output', id: 'id' },
   'oss-instruct': { instruction: 'problem', response: 'solution', id: 'id' },
   alpaca: { instruction: 'instruction', input: 'input', response: 'output', id: 'id' },
@@ -48,6 +49,7 @@ export function extractFields(record: Record<string, unknown>, layout: Layout, c
     id: mapping.id !== undefined ? optionalId(record, mapping.id) : undefined,
     tests: mapping.tests !== undefined ? optionalTests(record, mapping.tests) : undefined,
     entryPoint: optionalText(record, 'entry_point'),
+    incorrect: mapping.incorrect !== undefined ? optionalText(record, mapping.incorrect) : undefined,
   };
 }
 

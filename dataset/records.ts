@@ -7,6 +7,8 @@ export interface TrainingRecord {
   /** Python test code for the record, when the source has it (used by verified-incorrect teachers). */
   tests?: string;
   entryPoint?: string;
+  /** A similar but incorrect response, when the dataset already supplies one (pairs brought by the user). */
+  incorrect?: string;
   /** 1-based line (JSONL) or array index + 1 (JSON) in the source file. */
   line: number;
 }

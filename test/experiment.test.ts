@@ -13,6 +13,7 @@ import type { Worker } from '@temporalio/worker';
 import { artifactPath, readArtifact, readJsonlArtifact, sha256Hex } from '../artifacts/store';
 import { projectRoot } from '../config/settings';
 import type { Reject, TrainingRecord } from '../dataset/records';
+import { maskPair, type MaskLine, type RecordError } from '../masks';
 import { openWorkerConnection } from '../temporal/connect';
 import { createWorkers } from '../workers/create';
 import { installWorkerLogging } from '../workers/logging';
@@ -61,6 +62,39 @@ describe('faitExperiment on a real Temporal server', () => {
     assert.deepEqual(report.stages.dataset.shards, result.dataset.shards);
     assert.equal(result.status.state, 'completed');
     assert.equal(result.status.stages.dataset.state, 'completed');
+    assert.equal(result.status.stages.masks.state, 'skipped', 'the examples carry no incorrect responses');
+    assert.equal(result.masks, undefined);
+  });
+
+  test('pairs supplied by the dataset are masked shard by shard; an over-long pair is rejected, the rest proceed', async () => {
+    const pairs = [
+      { id: 'fig2', instruction: 'last index', response: 'def f(word):\n    return len(word) - 1\n', incorrect: 'def f(word):\n    return len(word) - 2\n' },
+      { id: 'flip', instruction: 'positive', response: 'x = [v for v in xs if v > 0]\n', incorrect: 'x = [v for v in xs if v >= 0]\n' },
+      { id: 'long', instruction: 'long', response: 'a'.repeat(80), incorrect: 'b'.repeat(80) },
+      { id: 'emoji', instruction: 'greet', response: 'print("héllo 🙂")\n', incorrect: 'print("hello 🙂!")\n' },
+      { id: 'nopair', instruction: 'no variant', response: 'pass\n' },
+    ];
+    const file = path.join(dir, 'pairs.jsonl');
+    writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    const input = experimentInput(file, { shardSize: 2 }, { masks: { maxChars: 60, parallelShards: 2 } });
+    const result = (await (await startExperiment(t.client, input)).result()) as ExperimentResult;
+
+    assert.equal(result.dataset.pairs, 4);
+    assert.equal(result.masks?.length, 3);
+    const masks = result.masks!.flatMap((r) => readJsonlArtifact<MaskLine>(r.masks));
+    assert.deepEqual(masks.map((m) => m.id), ['fig2', 'flip', 'emoji']);
+    for (const m of masks) {
+      const pair = pairs.find((p) => p.id === m.id)!;
+      const expected = maskPair(pair.response, pair.incorrect!);
+      assert.deepEqual({ correct: m.correct, incorrect: m.incorrect, stats: m.stats }, expected);
+    }
+    assert.deepEqual(masks[0].correct, { lineMask: [0, 1], charSpans: [[36, 37]] }); // the "1"
+    const rejects = result.masks!.flatMap((r) => readJsonlArtifact<RecordError>(r.rejects));
+    assert.deepEqual(rejects, [{ id: 'long', field: 'correct', line: 3, reason: 'field "correct" is too long: 80 code points, the limit (maxChars) is 60' }]);
+    assert.deepEqual(result.masks!.map((r) => r.unpaired), [0, 0, 1]);
+    assert.match(result.status.stages.masks.summary!, /^3 pairs masked, 1 rejected/);
+    const report = JSON.parse(readArtifact(result.report).toString('utf8'));
+    assert.deepEqual(report.stages.masks, result.masks);
   });
 
   test('a malformed line stops the run before any later stage, naming file and line; rejects are kept', async () => {

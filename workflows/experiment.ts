@@ -1,6 +1,7 @@
 /**
- * The experiment DAG: dataset -> report. Teacher, masks, training and evaluation slot in between as
- * their activities land. Deterministic code only: every side effect is an activity, every activity
+ * The experiment DAG: dataset -> masks -> report. The teacher, training and evaluation slot in
+ * between as their activities land. Until the teacher stage exists, masks run on pairs that the
+ * dataset itself supplies (records with an "incorrect" response) and are skipped otherwise. Deterministic code only: every side effect is an activity, every activity
  * has explicit timeouts and a retry policy taken from the experiment file's `stages` section.
  */
 import {
@@ -11,7 +12,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { CpuActivities, DatasetResult } from '../activities';
+import type { CpuActivities, DatasetResult, MaskShardResult } from '../activities';
 import type { ArtifactRef } from '../artifacts/store';
 import type { ExperimentConfig, StageOptions } from '../config/schema';
 import { taskQueues } from '../temporal/queues';
@@ -28,6 +29,8 @@ export interface ExperimentInput {
 export interface ExperimentResult {
   experimentId: string;
   dataset: DatasetResult;
+  /** One result per dataset shard; absent when the dataset supplied no pairs. */
+  masks?: MaskShardResult[];
   report: ArtifactRef;
   /** The final status, so a closed run can be shown without replaying it. */
   status: ExperimentStatus;
@@ -50,17 +53,58 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
   const { kept, invalid, duplicates } = dataset.counts;
   status.stages.dataset.summary = `${kept} records in ${dataset.shards.length} shards; ${invalid} invalid, ${duplicates} duplicates skipped`;
 
+  let masks: MaskShardResult[] | undefined;
+  if (dataset.pairs > 0) {
+    const { maskShard } = cpuActivities(config.stages.masks);
+    const progress = { phase: 'masking', done: 0, total: dataset.shards.length, unit: 'shards' };
+    status.stages.masks.progress = progress;
+    masks = await runStage(status, 'masks', () =>
+      mapWithLimit(dataset.shards, config.masks.parallelShards, async (shard) => {
+        const result = await maskShard({ shard, masks: config.masks });
+        progress.done += 1;
+        return result;
+      }),
+    );
+    status.stages.masks.summary = summariseMasks(masks);
+  } else {
+    status.stages.masks = { state: 'skipped', summary: 'the dataset supplies no incorrect responses to mask' };
+  }
+
   const report = await runStage(status, 'report', () =>
     cpuActivities(config.stages.report).writeReport({
       experimentId: input.experimentId,
       configSha256: input.configSha256,
       config,
       dataset,
+      masks,
     }),
   );
   status.state = 'completed';
   upsertSearchAttributes([{ key: stageKey, value: 'completed' }]);
-  return { experimentId: input.experimentId, dataset, report, status };
+  return { experimentId: input.experimentId, dataset, masks, report, status };
+}
+
+function summariseMasks(results: MaskShardResult[]): string {
+  const masked = results.reduce((n, r) => n + r.masks.count, 0);
+  const rejected = results.reduce((n, r) => n + r.rejects.count, 0);
+  const distance = results.reduce((n, r) => n + r.totals.normalizedEditDistance, 0);
+  const chars = results.reduce((n, r) => n + r.totals.markedCharsCorrect, 0);
+  const mean = (total: number) => (masked > 0 ? total / masked : 0).toFixed(masked > 0 ? 3 : 0);
+  return `${masked} pairs masked, ${rejected} rejected; mean normalised edit distance ${mean(distance)}, mean marked chars ${mean(chars)}`;
+}
+
+/** Runs `body` over `items` with at most `limit` in flight, keeping the results in order. */
+async function mapWithLimit<T, R>(items: T[], limit: number, body: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await body(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /** The schema has already checked that each duration string is one Temporal accepts. */

@@ -1,10 +1,10 @@
 /** What `fait status` asks a running experiment: one query, answered from workflow state. */
 import { defineQuery } from '@temporalio/workflow';
 
-export const stageNames = ['dataset', 'report'] as const;
+export const stageNames = ['dataset', 'masks', 'report'] as const;
 export type StageName = (typeof stageNames)[number];
 
-export type StageState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type StageState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
 
 export interface StageStatus {
   state: StageState;
@@ -12,6 +12,8 @@ export interface StageStatus {
   endedAt?: string;
   /** Short human summary once the stage completed, e.g. "1000 kept, 3 duplicates". */
   summary?: string;
+  /** Progress the workflow itself counts, for stages made of many activities (shards done). */
+  progress?: { phase: string; done: number; total: number; unit: string };
 }
 
 export interface ExperimentStatus {

@@ -9,13 +9,14 @@ import type { ExperimentInput } from '../../workflows';
 let counter = 0;
 
 /** A validated input with short heartbeat and retry intervals, so crash recovery is quick. */
-export function experimentInput(datasetPath: string, dataset: Record<string, unknown> = {}): ExperimentInput {
+export function experimentInput(datasetPath: string, dataset: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): ExperimentInput {
   counter += 1;
   const fast = { heartbeatTimeout: '5s', initialInterval: '200ms', maximumInterval: '1s' };
   const config = experimentSchema.parse({
     name: 'test',
     dataset: { path: datasetPath, ...dataset },
-    stages: { dataset: fast, report: fast },
+    stages: { dataset: fast, masks: fast, report: fast },
+    ...rest,
   });
   return { experimentId: `test-${process.pid}-${counter}-${Date.now()}`, config, configSha256: '0'.repeat(64) };
 }

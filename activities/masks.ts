@@ -1,0 +1,76 @@
+/**
+ * Masks stage (fait-cpu): the error-sensitive segments of every (correct, incorrect) pair of one
+ * dataset shard, computed in a worker thread, written as a masks artifact plus a rejects
+ * artifact. One activity per shard, so a crash costs at most one shard of work.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Context, log } from '@temporalio/activity';
+import { readJsonlArtifact, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
+import type { MasksConfig } from '../config/schema';
+import type { TrainingRecord } from '../dataset/records';
+import { formatMaskLine, type MaskLine, type RecordError } from '../masks';
+import type { MaskThreadInput, MaskThreadMessage } from './maskThread';
+import type { Progress } from './progress';
+
+export interface MaskShardInput {
+  shard: ArtifactRef;
+  masks: MasksConfig;
+}
+
+export interface MaskShardResult {
+  masks: ArtifactRef;
+  rejects: ArtifactRef;
+  /** Records of the shard without an incorrect response (nothing to mask). */
+  unpaired: number;
+  /** Sums over the masked pairs, for the stage summary. */
+  totals: { markedCharsCorrect: number; markedLinesCorrect: number; normalizedEditDistance: number };
+}
+
+export function createMasksActivities(store: ArtifactStore) {
+  return {
+    async maskShard({ shard, masks: options }: MaskShardInput): Promise<MaskShardResult> {
+      const records = readJsonlArtifact<TrainingRecord>(shard);
+      const pairs = records
+        .filter((r) => r.incorrect !== undefined)
+        .map((r) => ({ id: r.id, correct: r.response, incorrect: r.incorrect!, line: r.line }));
+      const { masks, rejects } = await maskInThread({ pairs, options: { segments: options.segments, maxChars: options.maxChars } });
+      log.info(`masks: ${masks.length} pairs masked, ${rejects.length} rejected`, { shard: shard.sha256.slice(0, 12) });
+      return {
+        masks: store.put(masks.map((m) => formatMaskLine(m) + '\n').join(''), masks.length, 'jsonl'),
+        rejects: store.putJsonl(rejects),
+        unpaired: records.length - pairs.length,
+        totals: {
+          markedCharsCorrect: sum(masks, (m) => m.stats.markedCharsCorrect),
+          markedLinesCorrect: sum(masks, (m) => m.stats.markedLinesCorrect),
+          normalizedEditDistance: sum(masks, (m) => m.stats.normalizedEditDistance),
+        },
+      };
+    },
+  };
+}
+
+function maskInThread(input: MaskThreadInput): Promise<{ masks: MaskLine[]; rejects: RecordError[] }> {
+  const ctx = Context.current();
+  const thread = new Worker(path.join(__dirname, 'maskThread.js'), { workerData: input });
+  const heartbeat = (done: number) =>
+    ctx.heartbeat({ phase: 'masking', done, total: input.pairs.length, unit: 'pairs' } satisfies Progress);
+  heartbeat(0);
+  return new Promise((resolve, reject) => {
+    const onCancel = () => void thread.terminate().then(() => reject(ctx.cancellationSignal.reason));
+    ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    thread.on('message', (message: MaskThreadMessage) => {
+      if (message.type === 'progress') heartbeat(message.done);
+      else resolve(message);
+    });
+    thread.once('error', reject);
+    thread.once('exit', (code) => {
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      if (code !== 0) reject(new Error(`the masking thread exited with code ${code}`));
+    });
+  });
+}
+
+function sum<T>(items: T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}
