@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -49,11 +49,43 @@ describe('fait CLI', () => {
   });
 
   test('every command has help text', async () => {
-    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list']) {
+    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list', 'mask']) {
       const { code, stdout } = await cli([command, '--help']);
       assert.equal(code, 0);
       assert.match(stdout, new RegExp(`Usage: fait ${command}`));
     }
+  });
+
+  test('mask writes one line per good pair and lists each bad pair with its line and reason', async () => {
+    const pairs = experimentFile(
+      'pairs.jsonl',
+      [
+        JSON.stringify({ id: 'a', correct: 'x = 1\n', incorrect: 'x = 2\n' }),
+        JSON.stringify({ id: 'b', correct: 'y' }),
+        JSON.stringify({ id: 'c', correct: ['no'], incorrect: 'z' }),
+        '{"id": "d", ',
+        JSON.stringify({ id: 'e', correct: 'long text '.repeat(5), incorrect: 'long text!' }),
+        JSON.stringify({ id: 'f', correct: '```python\nx = 1\n```\nIt is one.\n', incorrect: '```python\nx = 2\n```\nIt is two.\n' }),
+      ].join('\n') + '\n',
+    );
+    const out = path.join(dir, 'masks.jsonl');
+    const { code, stderr } = await cli(['mask', '--pairs', pairs, '--out', out, '--max-chars', '40', '--segments', 'code']);
+    assert.equal(code, 0);
+    assert.match(stderr, /2 pairs masked .* 4 rejected/);
+    const masks = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(masks.map((m) => m.id), ['a', 'f']);
+    assert.deepEqual(masks[1].correct, { lineMask: [0, 1, 0, 0], charSpans: [[14, 15]] }, 'prose outside the code block is not marked');
+    const rejects = readFileSync(`${out}.rejects.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rejects.map((r) => [r.line, r.field, r.reason]),
+      [
+        [2, 'incorrect', 'missing field "incorrect" (expected a string)'],
+        [3, 'correct', 'field "correct" must be a string, got an array'],
+        [4, undefined, rejects[2].reason],
+        [5, 'correct', 'field "correct" is too long: 50 code points, the limit (maxChars) is 40'],
+      ],
+    );
+    assert.match(rejects[2].reason, /^invalid JSON/);
   });
 
   test('run rejects a bad experiment file with exit code 2, naming file, line and key', async () => {

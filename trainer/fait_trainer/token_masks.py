@@ -98,6 +98,15 @@ def tokens_touching(offsets: Sequence[Span], spans: Sequence[Span], shift: int) 
     return marks
 
 
+def response_token_indices(offsets: Sequence[Span], response_start: int, response_end: int) -> list[int]:
+    """Indices of the tokens that belong to the response: those starting inside it.
+
+    Template tokens after the response (end-of-turn, EOS) start after it and are not included;
+    a token carried across the prompt boundary by a merge starts in the prompt and is not either.
+    """
+    return [i for i, (start, end) in enumerate(offsets) if response_start <= start < response_end and end > start]
+
+
 def token_vector(
     offsets: Sequence[Span],
     response: str,
