@@ -41,5 +41,16 @@ install_venv() {
 [ -x .venv/bin/python ] || rm -f "$stamp_dir/venv"
 run_if_changed venv "requirements.txt trainer/pyproject.toml" install_venv
 
+# bubblewrap sandboxes every execution of generated code (evaluation, verified-incorrect teacher).
+if ! command -v bwrap >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "fait bootstrap: installing bubblewrap (apt-get)" >&2
+    apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; } \
+      || echo "fait bootstrap: could not install bubblewrap; code execution stages will refuse to run (see README)" >&2
+  else
+    echo "fait bootstrap: bubblewrap (bwrap) is missing; install it (Debian/Ubuntu: sudo apt-get install bubblewrap) or code execution stages will refuse to run" >&2
+  fi
+fi
+
 # tsc --incremental makes an unchanged tree a fast no-op.
 npx --no-install tsc -p tsconfig.json
