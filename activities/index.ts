@@ -6,9 +6,15 @@ import type { ArtifactStore } from '../artifacts/store';
 import { createDatasetActivities } from './dataset';
 import { createMasksActivities } from './masks';
 import { createReportActivities } from './report';
+import { createTeacherActivities } from './teacher';
 
-export function createCpuActivities(store: ArtifactStore) {
-  return { ...createDatasetActivities(store), ...createMasksActivities(store), ...createReportActivities(store) };
+export function createCpuActivities(store: ArtifactStore, teacherCacheDir: string) {
+  return {
+    ...createDatasetActivities(store),
+    ...createTeacherActivities(store, teacherCacheDir),
+    ...createMasksActivities(store),
+    ...createReportActivities(store),
+  };
 }
 export type CpuActivities = ReturnType<typeof createCpuActivities>;
 
@@ -20,4 +26,5 @@ export type GpuActivities = ReturnType<typeof createGpuActivities>;
 
 export type { DatasetResult, DatasetProgress, PrepareDatasetInput } from './dataset';
 export type { MaskShardInput, MaskShardResult } from './masks';
+export type { TeacherShardInput, TeacherShardResult } from './teacher';
 export type { ReportInput } from './report';

@@ -30,10 +30,11 @@ export interface MaskShardResult {
 export function createMasksActivities(store: ArtifactStore) {
   return {
     async maskShard({ shard, masks: options }: MaskShardInput): Promise<MaskShardResult> {
-      const records = readJsonlArtifact<TrainingRecord>(shard);
+      // Teacher pairs name the correct response "correct"; dataset records call it "response".
+      const records = readJsonlArtifact<TrainingRecord & { correct?: string }>(shard);
       const pairs = records
         .filter((r) => r.incorrect !== undefined)
-        .map((r) => ({ id: r.id, correct: r.response, incorrect: r.incorrect!, line: r.line }));
+        .map((r) => ({ id: r.id, correct: r.correct ?? r.response, incorrect: r.incorrect!, line: r.line }));
       const { masks, rejects } = await maskInThread({ pairs, options: { segments: options.segments, maxChars: options.maxChars } });
       log.info(`masks: ${masks.length} pairs masked, ${rejects.length} rejected`, { shard: shard.sha256.slice(0, 12) });
       return {

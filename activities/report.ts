@@ -8,12 +8,14 @@ import type { ArtifactRef, ArtifactStore } from '../artifacts/store';
 import type { ExperimentConfig } from '../config/schema';
 import type { DatasetResult } from './dataset';
 import type { MaskShardResult } from './masks';
+import type { TeacherShardResult } from './teacher';
 
 export interface ReportInput {
   experimentId: string;
   configSha256: string;
   config: ExperimentConfig;
   dataset: DatasetResult;
+  teacher?: TeacherShardResult[];
   masks?: MaskShardResult[];
 }
 
@@ -28,7 +30,7 @@ export function createReportActivities(store: ArtifactStore) {
         writtenBy: hostname(),
         config: input.config,
         configSha256: input.configSha256,
-        stages: { dataset: input.dataset, masks: input.masks },
+        stages: { dataset: input.dataset, teacher: input.teacher, masks: input.masks },
       });
     },
   };

@@ -66,12 +66,41 @@ export const masksSchema = z.strictObject({
 });
 export type MasksConfig = z.infer<typeof masksSchema>;
 
-export const teacherSchema = z.strictObject({
-  /** Paper: Qwen2.5-Coder-32B-Instruct sampled at temperature 0.8. */
-  temperature: z.number().min(0).max(2).default(0.8),
-  /** Name of the environment variable holding the API key; the key itself never enters config. */
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').default('OPENAI_API_KEY'),
-});
+export const teacherSchema = z
+  .strictObject({
+    /**
+     * mutation: offline faults injected into the Python code (no endpoint needed);
+     * openai: an OpenAI-compatible endpoint; dataset: only the variants the dataset supplies.
+     */
+    kind: z.enum(['mutation', 'openai', 'dataset']).default('mutation'),
+    /** Paper: Qwen2.5-Coder-32B-Instruct sampled at temperature 0.8. */
+    temperature: z.number().min(0).max(2).default(0.8),
+    baseUrl: z.string().url().optional(),
+    model: z.string().min(1).optional(),
+    /** Name of the environment variable holding the API key; the key itself never enters config. */
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').default('OPENAI_API_KEY'),
+    maxTokens: z.number().int().positive().default(2048),
+    requestTimeout: duration.default('120s'),
+    concurrency: z.number().int().positive().default(16),
+    requestsPerMinute: z.number().positive().optional(),
+    /** Attempts per request for transient failures (429, 5xx, timeouts, broken responses). */
+    maxAttempts: z.number().int().positive().default(6),
+    /** Samples asked per record before a malformed or invalid answer becomes a reject. */
+    maxSamples: z.number().int().positive().default(3),
+    seed: z.number().int().default(0),
+    /** Normalised edit distance above which a variant "deviates completely". */
+    maxDistance: z.number().min(0).max(1).default(0.5),
+    /** Drop deviating variants; the paper kept them. */
+    dropDistant: z.boolean().default(false),
+    /** Reject variants whose Python code blocks do not parse. */
+    checkSyntax: z.boolean().default(true),
+    /** Dataset shards taught at the same time. */
+    parallelShards: z.number().int().positive().default(4),
+  })
+  .refine((t) => t.kind !== 'openai' || (t.baseUrl !== undefined && t.model !== undefined), {
+    message: 'kind "openai" needs baseUrl and model',
+  });
+export type TeacherConfig = z.infer<typeof teacherSchema>;
 
 export const trainingSchema = z.strictObject({
   mode: z.enum(['fait', 'sft', 'fixed']).default('fait'),
@@ -96,11 +125,13 @@ export const experimentSchema = z.strictObject({
   stages: z
     .strictObject({
       dataset: stageOptionsSchema.default(() => stageOptionsSchema.parse({})),
+      teacher: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '12h', maximumAttempts: 20 })),
       masks: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '30m' })),
       report: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '5m' })),
     })
     .default(() => ({
       dataset: stageOptionsSchema.parse({}),
+      teacher: stageOptionsSchema.parse({ startToCloseTimeout: '12h', maximumAttempts: 20 }),
       masks: stageOptionsSchema.parse({ startToCloseTimeout: '30m' }),
       report: stageOptionsSchema.parse({ startToCloseTimeout: '5m' }),
     })),

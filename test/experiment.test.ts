@@ -14,6 +14,7 @@ import { artifactPath, readArtifact, readJsonlArtifact, sha256Hex } from '../art
 import { projectRoot } from '../config/settings';
 import type { Reject, TrainingRecord } from '../dataset/records';
 import { maskPair, type MaskLine, type RecordError } from '../masks';
+import type { Pair, TeacherReject } from '../teacher/generate';
 import { openWorkerConnection } from '../temporal/connect';
 import { createWorkers } from '../workers/create';
 import { installWorkerLogging } from '../workers/logging';
@@ -42,7 +43,7 @@ describe('faitExperiment on a real Temporal server', () => {
     await t.close();
   });
 
-  test('the bundled examples go through dataset and report; every artifact matches its recorded hash', async () => {
+  test('the bundled examples go through every stage with the default (mutation) teacher; every artifact matches its recorded hash', async () => {
     const examples = path.join(projectRoot, 'examples', 'python-tasks.jsonl');
     const handle = await startExperiment(t.client, experimentInput(examples, { shardSize: 30 }));
     const result = (await handle.result()) as ExperimentResult;
@@ -55,15 +56,20 @@ describe('faitExperiment on a real Temporal server', () => {
     const records = result.dataset.shards.flatMap((ref) => readJsonlArtifact<TrainingRecord>(ref));
     assert.equal(records.length, lines);
     assert.deepEqual(records.map((r) => r.line), Array.from({ length: lines }, (_, i) => i + 1));
-    for (const ref of [...result.dataset.shards, result.dataset.rejects, result.report]) {
+    const teacherRefs = result.teacher!.flatMap((r) => [r.pairs, r.rejects]);
+    const maskRefs = result.masks!.flatMap((r) => [r.masks, r.rejects]);
+    for (const ref of [...result.dataset.shards, result.dataset.rejects, ...teacherRefs, ...maskRefs, result.report]) {
       assert.equal(sha256Hex(readFileSync(artifactPath(ref))), ref.sha256, ref.uri);
     }
     const report = JSON.parse(readArtifact(result.report).toString('utf8'));
     assert.deepEqual(report.stages.dataset.shards, result.dataset.shards);
     assert.equal(result.status.state, 'completed');
     assert.equal(result.status.stages.dataset.state, 'completed');
-    assert.equal(result.status.stages.masks.state, 'skipped', 'the examples carry no incorrect responses');
-    assert.equal(result.masks, undefined);
+    const pairs = result.teacher!.flatMap((r) => readJsonlArtifact<Pair>(r.pairs));
+    assert.ok(pairs.length >= 95, `${pairs.length} of ${lines} examples got a variant`);
+    assert.ok(pairs.every((p) => p.teacher.kind === 'mutation' && p.incorrect !== p.correct));
+    assert.equal(result.masks!.reduce((n, m) => n + m.masks.count, 0), pairs.length);
+    assert.equal(result.status.stages.masks.state, 'completed');
   });
 
   test('pairs supplied by the dataset are masked shard by shard; an over-long pair is rejected, the rest proceed', async () => {
@@ -76,11 +82,12 @@ describe('faitExperiment on a real Temporal server', () => {
     ];
     const file = path.join(dir, 'pairs.jsonl');
     writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    const input = experimentInput(file, { shardSize: 2 }, { masks: { maxChars: 60, parallelShards: 2 } });
+    const input = experimentInput(file, { shardSize: 2 }, { teacher: { kind: 'dataset' }, masks: { maxChars: 60, parallelShards: 2 } });
     const result = (await (await startExperiment(t.client, input)).result()) as ExperimentResult;
 
     assert.equal(result.dataset.pairs, 4);
-    assert.equal(result.masks?.length, 3);
+    assert.equal(result.masks?.length, 2, 'one masks activity per non-empty pairs shard');
+    assert.deepEqual(result.teacher!.flatMap((r) => readJsonlArtifact<TeacherReject>(r.rejects)).map((r) => r.id), ['nopair']);
     const masks = result.masks!.flatMap((r) => readJsonlArtifact<MaskLine>(r.masks));
     assert.deepEqual(masks.map((m) => m.id), ['fig2', 'flip', 'emoji']);
     for (const m of masks) {
@@ -91,7 +98,7 @@ describe('faitExperiment on a real Temporal server', () => {
     assert.deepEqual(masks[0].correct, { lineMask: [0, 1], charSpans: [[36, 37]] }); // the "1"
     const rejects = result.masks!.flatMap((r) => readJsonlArtifact<RecordError>(r.rejects));
     assert.deepEqual(rejects, [{ id: 'long', field: 'correct', line: 3, reason: 'field "correct" is too long: 80 code points, the limit (maxChars) is 60' }]);
-    assert.deepEqual(result.masks!.map((r) => r.unpaired), [0, 0, 1]);
+    assert.deepEqual(result.masks!.map((r) => r.unpaired), [0, 0]);
     assert.match(result.status.stages.masks.summary!, /^3 pairs masked, 1 rejected/);
     const report = JSON.parse(readArtifact(result.report).toString('utf8'));
     assert.deepEqual(report.stages.masks, result.masks);
@@ -141,7 +148,7 @@ describe('faitExperiment on a real Temporal server', () => {
     await assert.rejects(handle.result(), (e: Error) => rootMessage(e).includes(`${missing} does not exist`));
     const history = await handle.fetchHistory();
     const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
-    assert.deepEqual(attempts, [1], 'a non-retryable failure is not retried');
+    assert.deepEqual(attempts, [1, 1], 'checkTeacher, then one attempt of the dataset stage: a non-retryable failure is not retried');
   });
 
   test('cancel stops a running stage and records it as cancelled', async () => {

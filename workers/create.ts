@@ -26,7 +26,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
         namespace: settings.namespace,
         taskQueue: taskQueues.cpu,
         workflowsPath: require.resolve('../workflows'),
-        activities: createCpuActivities(store),
+        activities: createCpuActivities(store, path.join(settings.stateDir, 'teacher-cache')),
         maxConcurrentActivityTaskExecutions: settings.concurrency.cpu,
       }),
     );

@@ -1,7 +1,6 @@
 /**
- * The experiment DAG: dataset -> masks -> report. The teacher, training and evaluation slot in
- * between as their activities land. Until the teacher stage exists, masks run on pairs that the
- * dataset itself supplies (records with an "incorrect" response) and are skipped otherwise. Deterministic code only: every side effect is an activity, every activity
+ * The experiment DAG: dataset -> teacher -> masks -> report. Training and evaluation slot in
+ * as their activities land. Deterministic code only: every side effect is an activity, every activity
  * has explicit timeouts and a retry policy taken from the experiment file's `stages` section.
  */
 import {
@@ -12,7 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { CpuActivities, DatasetResult, MaskShardResult } from '../activities';
+import type { CpuActivities, DatasetResult, MaskShardResult, TeacherShardResult } from '../activities';
 import type { ArtifactRef } from '../artifacts/store';
 import type { ExperimentConfig, StageOptions } from '../config/schema';
 import { taskQueues } from '../temporal/queues';
@@ -29,7 +28,9 @@ export interface ExperimentInput {
 export interface ExperimentResult {
   experimentId: string;
   dataset: DatasetResult;
-  /** One result per dataset shard; absent when the dataset supplied no pairs. */
+  /** One result per dataset shard. */
+  teacher?: TeacherShardResult[];
+  /** One result per pairs shard; absent when there were no pairs. */
   masks?: MaskShardResult[];
   report: ArtifactRef;
   /** The final status, so a closed run can be shown without replaying it. */
@@ -47,19 +48,44 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
   };
   setHandler(statusQuery, () => status);
 
+  // Runs recorded before the teacher stage existed have no teacher kind; they replay unchanged.
+  const teaching = config.teacher.kind !== undefined;
+  if (teaching) {
+    // Fail in seconds, not after the dataset stage, when the teacher cannot work at all.
+    await cpuActivities(config.stages.teacher).checkTeacher({ teacher: config.teacher });
+  }
+
   const dataset = await runStage(status, 'dataset', () =>
     cpuActivities(config.stages.dataset).prepareDataset({ experimentId: input.experimentId, dataset: config.dataset }),
   );
   const { kept, invalid, duplicates } = dataset.counts;
   status.stages.dataset.summary = `${kept} records in ${dataset.shards.length} shards; ${invalid} invalid, ${duplicates} duplicates skipped`;
 
+  let teacher: TeacherShardResult[] | undefined;
+  if (teaching) {
+    const { teacherShard } = cpuActivities(config.stages.teacher);
+    const progress = { phase: 'teaching', done: 0, total: dataset.shards.length, unit: 'shards' };
+    status.stages.teacher.progress = progress;
+    teacher = await runStage(status, 'teacher', () =>
+      mapWithLimit(dataset.shards, config.teacher.parallelShards, async (shard) => {
+        const result = await teacherShard({ shard, teacher: config.teacher });
+        progress.done += 1;
+        return result;
+      }),
+    );
+    status.stages.teacher.summary = summariseTeacher(teacher);
+  } else {
+    status.stages.teacher = { state: 'skipped', summary: 'no teacher configured' };
+  }
+
+  const pairShards = teacher ? teacher.map((t) => t.pairs).filter((p) => p.count > 0) : dataset.pairs > 0 ? dataset.shards : [];
   let masks: MaskShardResult[] | undefined;
-  if (dataset.pairs > 0) {
+  if (pairShards.length > 0) {
     const { maskShard } = cpuActivities(config.stages.masks);
-    const progress = { phase: 'masking', done: 0, total: dataset.shards.length, unit: 'shards' };
+    const progress = { phase: 'masking', done: 0, total: pairShards.length, unit: 'shards' };
     status.stages.masks.progress = progress;
     masks = await runStage(status, 'masks', () =>
-      mapWithLimit(dataset.shards, config.masks.parallelShards, async (shard) => {
+      mapWithLimit(pairShards, config.masks.parallelShards, async (shard) => {
         const result = await maskShard({ shard, masks: config.masks });
         progress.done += 1;
         return result;
@@ -67,7 +93,7 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
     );
     status.stages.masks.summary = summariseMasks(masks);
   } else {
-    status.stages.masks = { state: 'skipped', summary: 'the dataset supplies no incorrect responses to mask' };
+    status.stages.masks = { state: 'skipped', summary: 'no pairs to mask' };
   }
 
   const report = await runStage(status, 'report', () =>
@@ -76,12 +102,18 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
       configSha256: input.configSha256,
       config,
       dataset,
+      teacher,
       masks,
     }),
   );
   status.state = 'completed';
   upsertSearchAttributes([{ key: stageKey, value: 'completed' }]);
-  return { experimentId: input.experimentId, dataset, masks, report, status };
+  return { experimentId: input.experimentId, dataset, teacher, masks, report, status };
+}
+
+function summariseTeacher(results: TeacherShardResult[]): string {
+  const total = (pick: (c: TeacherShardResult['counts']) => number) => results.reduce((n, r) => n + pick(r.counts), 0);
+  return `${total((c) => c.pairs)} pairs (${total((c) => c.fromDataset)} from the dataset), ${total((c) => c.rejected)} rejected; ${total((c) => c.calls)} requests, ${total((c) => c.cached)} cached answers`;
 }
 
 function summariseMasks(results: MaskShardResult[]): string {
