@@ -7,4 +7,8 @@ export interface Progress {
   done: number;
   total: number;
   unit: string;
+  /** Items that ended as rejects so far, for stages that reject per item. */
+  rejected?: number;
+  /** Items being worked on right now (e.g. teacher requests in flight). */
+  inFlight?: number;
 }

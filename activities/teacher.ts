@@ -28,10 +28,6 @@ export interface TeacherShardResult {
   counts: { records: number; pairs: number; rejected: number; fromDataset: number } & TeacherCounters;
 }
 
-export interface TeacherProgress extends Progress {
-  rejected: number;
-  inFlight: number;
-}
 
 export function createTeacherActivities(store: ArtifactStore, cacheDir: string) {
   return {
@@ -53,7 +49,7 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
       let done = 0;
       let rejected = 0;
       const heartbeat = () =>
-        ctx.heartbeat({ phase: 'teaching', done, total: records.length, unit: 'records', rejected, inFlight: limiter.inFlight } satisfies TeacherProgress);
+        ctx.heartbeat({ phase: 'teaching', done, total: records.length, unit: 'records', rejected, inFlight: limiter.inFlight } satisfies Progress);
       heartbeat();
       const options = { maxSamples: teacher.maxSamples, validation: { maxDistance: teacher.maxDistance, dropDistant: teacher.dropDistant }, syntax };
       try {

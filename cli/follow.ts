@@ -49,6 +49,7 @@ export function stageLines(view: RunView): StageLine[] {
     const done = state === 'completed' ? 1 : progress && progress.total > 0 ? progress.done / progress.total : 0;
     const detail = [
       progress ? `${progress.phase} ${progress.done}/${progress.total} ${progress.unit}` : '',
+      live?.progress?.rejected !== undefined ? `current shard: ${live.progress.rejected} rejected, ${live.progress.inFlight ?? 0} in flight` : '',
       live && live.attempt > 1 ? `attempt ${live.attempt}${live.lastFailure ? ` (last: ${live.lastFailure})` : ''}` : '',
       status?.summary ?? '',
     ]
