@@ -7,6 +7,7 @@ import { createDatasetActivities } from './dataset';
 import { createMasksActivities } from './masks';
 import { createReportActivities } from './report';
 import { createTeacherActivities } from './teacher';
+import { createTrainingActivities } from './training';
 
 export function createCpuActivities(store: ArtifactStore, teacherCacheDir: string) {
   return {
@@ -18,13 +19,14 @@ export function createCpuActivities(store: ArtifactStore, teacherCacheDir: strin
 }
 export type CpuActivities = ReturnType<typeof createCpuActivities>;
 
-/** fait-gpu: training and generation register here as they land. */
-export function createGpuActivities(_store: ArtifactStore) {
-  return {};
+/** fait-gpu: training (and generation). */
+export function createGpuActivities(stateDir: string, python: string) {
+  return { ...createTrainingActivities(stateDir, python) };
 }
 export type GpuActivities = ReturnType<typeof createGpuActivities>;
 
 export type { DatasetResult, DatasetProgress, PrepareDatasetInput } from './dataset';
 export type { MaskShardInput, MaskShardResult } from './masks';
 export type { TeacherShardInput, TeacherShardResult } from './teacher';
+export type { TrainEpochInput, TrainEpochResult } from './training';
 export type { ReportInput } from './report';

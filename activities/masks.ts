@@ -20,6 +20,11 @@ export interface MaskShardInput {
 
 export interface MaskShardResult {
   masks: ArtifactRef;
+  /**
+   * The pairs that were masked, in the order of `masks`, as {id, instruction, response, incorrect}:
+   * what the trainer reads, so pairs and masks always match one to one.
+   */
+  pairs: ArtifactRef;
   rejects: ArtifactRef;
   /** Records of the shard without an incorrect response (nothing to mask). */
   unpaired: number;
@@ -37,8 +42,14 @@ export function createMasksActivities(store: ArtifactStore) {
         .map((r) => ({ id: r.id, correct: r.correct ?? r.response, incorrect: r.incorrect!, line: r.line }));
       const { masks, rejects } = await maskInThread({ pairs, options: { segments: options.segments, maxChars: options.maxChars } });
       log.info(`masks: ${masks.length} pairs masked, ${rejects.length} rejected`, { shard: shard.sha256.slice(0, 12) });
+      const byId = new Map(records.map((r) => [r.id, r]));
+      const trainingPairs = masks.map((m) => {
+        const r = byId.get(String(m.id))!;
+        return { id: r.id, instruction: r.instruction, response: r.correct ?? r.response, incorrect: r.incorrect, line: r.line };
+      });
       return {
         masks: store.put(masks.map((m) => formatMaskLine(m) + '\n').join(''), masks.length, 'jsonl'),
+        pairs: store.putJsonl(trainingPairs),
         rejects: store.putJsonl(rejects),
         unpaired: records.length - pairs.length,
         totals: {

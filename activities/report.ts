@@ -9,6 +9,7 @@ import type { ExperimentConfig } from '../config/schema';
 import type { DatasetResult } from './dataset';
 import type { MaskShardResult } from './masks';
 import type { TeacherShardResult } from './teacher';
+import type { TrainEpochResult } from './training';
 
 export interface ReportInput {
   experimentId: string;
@@ -17,6 +18,7 @@ export interface ReportInput {
   dataset: DatasetResult;
   teacher?: TeacherShardResult[];
   masks?: MaskShardResult[];
+  training?: TrainEpochResult[];
 }
 
 export function createReportActivities(store: ArtifactStore) {
@@ -30,7 +32,7 @@ export function createReportActivities(store: ArtifactStore) {
         writtenBy: hostname(),
         config: input.config,
         configSha256: input.configSha256,
-        stages: { dataset: input.dataset, teacher: input.teacher, masks: input.masks },
+        stages: { dataset: input.dataset, teacher: input.teacher, masks: input.masks, training: input.training },
       });
     },
   };

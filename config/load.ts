@@ -37,6 +37,7 @@ export function loadExperimentFile(file: string): LoadedConfig {
   }
   const config = parseExperimentText(bytes.toString('utf8'), file);
   config.dataset.path = path.resolve(path.dirname(absolute), config.dataset.path);
+  if (config.training.model !== undefined) config.training.model = path.resolve(path.dirname(absolute), config.training.model);
   return { config, sha256: sha256Hex(bytes), file: absolute };
 }
 

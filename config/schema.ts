@@ -103,16 +103,45 @@ export const teacherSchema = z
 export type TeacherConfig = z.infer<typeof teacherSchema>;
 
 export const trainingSchema = z.strictObject({
+  /**
+   * Hugging Face model directory (local path, relative to the experiment file) to fine-tune.
+   * Without it the run stops after the masks stage.
+   */
+  model: z.string().min(1).optional(),
   mode: z.enum(['fait', 'sft', 'fixed']).default('fait'),
   granularity: z.enum(['line', 'token', 'hybrid']).default('hybrid'),
   alpha: z.number().min(1).default(2),
+  /** Weight of marked tokens in mode "fixed" (paper, Figure 6). */
+  fixedWeight: z.number().min(0).default(2),
+  /** hybrid: Hbar over all marked tokens (paper); changed: over char-marked tokens only. */
+  weightStatistic: z.enum(['hybrid', 'changed']).default('hybrid'),
   learningRate: z.number().positive().default(5e-6),
   schedule: z.enum(['linear']).default('linear'),
   warmupRatio: z.number().min(0).max(1).default(0.03),
   epochs: z.number().int().positive().default(1),
   maxLength: z.number().int().positive().default(1024),
-  seed: z.number().int().default(42),
+  seed: z.number().int().min(0).default(42),
+  batchSize: z.number().int().positive().default(8),
+  gradientAccumulation: z.number().int().positive().default(1),
+  /** null: the tokenizer's chat template; magicoder: Magicoder's @@ Instruction / @@ Response. */
+  promptFormat: z.enum(['magicoder']).nullable().default(null),
+  bf16: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  gradientCheckpointing: z.boolean().default(false),
+  lora: z
+    .strictObject({ r: z.number().int().positive(), alpha: z.number().positive(), dropout: z.number().min(0).max(1), targetModules: z.array(z.string()).min(1).optional() })
+    .nullable()
+    .default(null),
+  checkpointEverySteps: z.number().int().positive().default(100),
+  checkpointEveryMinutes: z.number().positive().default(30),
+  keepCheckpoints: z.number().int().positive().default(3),
+  /** Re-use the shared prefix's key/values for the forward pass on the incorrect response. */
+  prefixReuse: z.boolean().default(true),
+  /** Processes (GPUs) per training run; more than one launches torchrun (DDP). */
+  processes: z.number().int().positive().default(1),
+  /** Stop after this many optimizer steps (smoke runs). */
+  maxSteps: z.number().int().positive().optional(),
 });
+export type TrainingConfig = z.infer<typeof trainingSchema>;
 
 export const experimentSchema = z.strictObject({
   /** Names the run in `fait list` and the Web UI. */
@@ -127,12 +156,14 @@ export const experimentSchema = z.strictObject({
       dataset: stageOptionsSchema.default(() => stageOptionsSchema.parse({})),
       teacher: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '12h', maximumAttempts: 20 })),
       masks: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '30m' })),
+      training: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '7d', heartbeatTimeout: '10m', maximumAttempts: 10 })),
       report: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '5m' })),
     })
     .default(() => ({
       dataset: stageOptionsSchema.parse({}),
       teacher: stageOptionsSchema.parse({ startToCloseTimeout: '12h', maximumAttempts: 20 }),
       masks: stageOptionsSchema.parse({ startToCloseTimeout: '30m' }),
+      training: stageOptionsSchema.parse({ startToCloseTimeout: '7d', heartbeatTimeout: '10m', maximumAttempts: 10 }),
       report: stageOptionsSchema.parse({ startToCloseTimeout: '5m' }),
     })),
 });

@@ -18,6 +18,7 @@ const settingsSchema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_UI_URL: z.string().url().optional(),
   FAIT_TEMPORAL_BIN: z.string().min(1).optional(),
+  FAIT_PYTHON: z.string().min(1).optional(),
   FAIT_TEMPORAL_PORT: port.default(7233),
   FAIT_UI_PORT: port.optional(),
   FAIT_CPU_CONCURRENCY: z.coerce.number().int().positive().default(4),
@@ -33,6 +34,8 @@ export interface Settings {
   /** Web UI base URL for links; the embedded server's own UI when unset. */
   uiUrl?: string;
   temporalBinary: string;
+  /** Python of the trainer's environment (.venv by default). */
+  python: string;
   embeddedPort: number;
   embeddedUiPort: number;
   concurrency: { cpu: number; gpu: number };
@@ -55,6 +58,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       : undefined,
     uiUrl: s.TEMPORAL_UI_URL,
     temporalBinary: s.FAIT_TEMPORAL_BIN ?? path.join(projectRoot, '.venv', 'bin', 'temporal'),
+    python: s.FAIT_PYTHON ?? path.join(projectRoot, '.venv', 'bin', 'python'),
     embeddedPort: s.FAIT_TEMPORAL_PORT,
     embeddedUiPort: s.FAIT_UI_PORT ?? s.FAIT_TEMPORAL_PORT + 1000,
     concurrency: { cpu: s.FAIT_CPU_CONCURRENCY, gpu: s.FAIT_GPU_CONCURRENCY },

@@ -1,6 +1,6 @@
 /**
- * The experiment DAG: dataset -> teacher -> masks -> report. Training and evaluation slot in
- * as their activities land. Deterministic code only: every side effect is an activity, every activity
+ * The experiment DAG: dataset -> teacher -> masks -> training -> report. Evaluation slots in as
+ * its activities land. Training runs when the experiment names a model. Deterministic code only: every side effect is an activity, every activity
  * has explicit timeouts and a retry policy taken from the experiment file's `stages` section.
  */
 import {
@@ -10,8 +10,8 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
-import type { CpuActivities, DatasetResult, MaskShardResult, TeacherShardResult } from '../activities';
+import type { ActivityOptions, Duration } from '@temporalio/common';
+import type { CpuActivities, DatasetResult, GpuActivities, MaskShardResult, TeacherShardResult, TrainEpochResult } from '../activities';
 import type { ArtifactRef } from '../artifacts/store';
 import type { ExperimentConfig, StageOptions } from '../config/schema';
 import { taskQueues } from '../temporal/queues';
@@ -32,6 +32,8 @@ export interface ExperimentResult {
   teacher?: TeacherShardResult[];
   /** One result per pairs shard; absent when there were no pairs. */
   masks?: MaskShardResult[];
+  /** One result per epoch; absent when no model was named. */
+  training?: TrainEpochResult[];
   report: ArtifactRef;
   /** The final status, so a closed run can be shown without replaying it. */
   status: ExperimentStatus;
@@ -96,6 +98,35 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
     status.stages.masks = { state: 'skipped', summary: 'no pairs to mask' };
   }
 
+  let training: TrainEpochResult[] | undefined;
+  const model = config.training?.model;
+  if (model !== undefined && masks) {
+    const { trainEpoch } = gpuActivities(config.stages.training);
+    const progress = { phase: 'training', done: 0, total: config.training.epochs, unit: 'epochs' };
+    status.stages.training.progress = progress;
+    training = await runStage(status, 'training', async () => {
+      const epochs: TrainEpochResult[] = [];
+      // One activity per epoch: each epoch boundary is a durable step of the history.
+      for (let epoch = 0; epoch < config.training.epochs; epoch += 1) {
+        epochs.push(
+          await trainEpoch({
+            experimentId: input.experimentId,
+            epoch,
+            training: { ...config.training, model },
+            pairs: masks!.map((m) => m.pairs),
+            masks: masks!.map((m) => m.masks),
+          }),
+        );
+        progress.done += 1;
+      }
+      return epochs;
+    });
+    const last = training[training.length - 1];
+    status.stages.training.summary = `${last.steps} steps; model in ${last.outputDir ?? '?'}`;
+  } else {
+    status.stages.training = { state: 'skipped', summary: model === undefined ? 'no model named (training.model)' : 'no pairs to train on' };
+  }
+
   const report = await runStage(status, 'report', () =>
     cpuActivities(config.stages.report).writeReport({
       experimentId: input.experimentId,
@@ -104,11 +135,12 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
       dataset,
       teacher,
       masks,
+      training,
     }),
   );
   status.state = 'completed';
   upsertSearchAttributes([{ key: stageKey, value: 'completed' }]);
-  return { experimentId: input.experimentId, dataset, teacher, masks, report, status };
+  return { experimentId: input.experimentId, dataset, teacher, masks, training, report, status };
 }
 
 function summariseTeacher(results: TeacherShardResult[]): string {
@@ -139,10 +171,18 @@ async function mapWithLimit<T, R>(items: T[], limit: number, body: (item: T) => 
   return results;
 }
 
-/** The schema has already checked that each duration string is one Temporal accepts. */
 function cpuActivities(options: StageOptions) {
-  return proxyActivities<CpuActivities>({
-    taskQueue: taskQueues.cpu,
+  return proxyActivities<CpuActivities>(activityOptions(taskQueues.cpu, options));
+}
+
+function gpuActivities(options: StageOptions) {
+  return proxyActivities<GpuActivities>(activityOptions(taskQueues.gpu, options));
+}
+
+/** The schema has already checked that each duration string is one Temporal accepts. */
+function activityOptions(taskQueue: string, options: StageOptions): ActivityOptions {
+  return {
+    taskQueue,
     startToCloseTimeout: options.startToCloseTimeout as Duration,
     heartbeatTimeout: options.heartbeatTimeout as Duration,
     retry: {
@@ -151,7 +191,7 @@ function cpuActivities(options: StageOptions) {
       maximumInterval: options.maximumInterval as Duration,
       backoffCoefficient: options.backoffCoefficient,
     },
-  });
+  };
 }
 
 /** Runs one stage, keeping the status query and the FaitStage search attribute in step with it. */

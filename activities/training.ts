@@ -1,0 +1,166 @@
+/**
+ * Training stage (fait-gpu): one activity per epoch, so an epoch boundary is a durable step in the
+ * history. The activity spawns the Python trainer, heartbeats each JSON progress line with the
+ * last checkpoint in the details, turns cancellation into SIGTERM (the trainer checkpoints and
+ * exits), and on a retry after a worker crash simply runs the trainer again: it resumes from the
+ * latest checkpoint in the run's checkpoint folder by itself.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/activity';
+import { artifactPath, type ArtifactRef } from '../artifacts/store';
+import type { TrainingConfig } from '../config/schema';
+import { projectRoot } from '../config/settings';
+import type { Progress } from './progress';
+
+export interface TrainEpochInput {
+  experimentId: string;
+  epoch: number;
+  training: TrainingConfig & { model: string };
+  pairs: ArtifactRef[];
+  masks: ArtifactRef[];
+}
+
+export interface TrainEpochResult {
+  epoch: number;
+  steps: number;
+  /** Step the trainer resumed from, when it did. */
+  resumedFrom?: number;
+  lastCheckpoint?: string;
+  /** The fine-tuned Hugging Face model directory, after the last epoch. */
+  outputDir?: string;
+  weights?: { mean: number; sd: number; min: number; max: number };
+  truncated?: number;
+}
+
+interface TrainingProgress extends Progress {
+  checkpoint?: string;
+  loss?: number;
+}
+
+/** One JSON line of the trainer's stdout. */
+type TrainerEvent = { event: string; [key: string]: unknown };
+
+export function createTrainingActivities(stateDir: string, python: string) {
+  return {
+    async trainEpoch(input: TrainEpochInput): Promise<TrainEpochResult> {
+      const ctx = Context.current();
+      const runDir = path.join(stateDir, 'runs', input.experimentId);
+      const configFile = path.join(runDir, `train-epoch-${input.epoch}.json`);
+      mkdirSync(runDir, { recursive: true });
+      writeFileSync(configFile, JSON.stringify(trainerConfig(input, runDir), null, 2));
+
+      const previous = ctx.info.heartbeatDetails as TrainingProgress | undefined;
+      const progress: TrainingProgress = { phase: 'starting', done: previous?.done ?? 0, total: previous?.total ?? 0, unit: 'steps', checkpoint: previous?.checkpoint };
+      const result: TrainEpochResult = { epoch: input.epoch, steps: 0, lastCheckpoint: previous?.checkpoint };
+      ctx.heartbeat(progress);
+
+      const child = spawn(python, ['-m', 'fait_trainer', input.training.processes > 1 ? 'launch' : 'train', '--config', configFile], {
+        cwd: projectRoot,
+        env: { ...process.env, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const stderrTail: string[] = [];
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        stderrTail.push(line);
+        if (stderrTail.length > 40) stderrTail.shift();
+      });
+      let error: TrainerEvent | undefined;
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const event = parseEvent(line);
+        if (!event) return;
+        apply(event, progress, result);
+        if (event.event === 'error') error = event;
+        if (event.event === 'resumed' || event.event === 'checkpoint' || event.event === 'epoch_end') log.info(`trainer: ${line}`);
+        ctx.heartbeat(progress);
+      });
+
+      const onCancel = () => child.kill('SIGTERM');
+      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
+
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`training cancelled; last checkpoint ${progress.checkpoint ?? 'none'}`);
+      if (exitCode === 0) return result;
+      const message = typeof error?.message === 'string' ? error.message : `the trainer exited with code ${exitCode}: ${stderrTail.slice(-5).join(' | ')}`;
+      if (error?.kind === 'bad_input' || error?.kind === 'oom') {
+        throw ApplicationFailure.create({ type: error.kind === 'oom' ? 'TrainerOutOfMemory' : 'TrainerBadInput', nonRetryable: true, message });
+      }
+      // Anything else (a crash, a killed process) is retried; the trainer resumes from its checkpoint.
+      throw ApplicationFailure.create({ type: 'TrainerFailed', message });
+    },
+  };
+}
+
+function trainerConfig(input: TrainEpochInput, runDir: string) {
+  const t = input.training;
+  return {
+    model_dir: t.model,
+    output_dir: path.join(runDir, 'model'),
+    checkpoint_dir: path.join(runDir, 'checkpoints'),
+    pairs: input.pairs.map(artifactPath),
+    masks: input.masks.map(artifactPath),
+    mode: t.mode,
+    granularity: t.granularity,
+    alpha: t.alpha,
+    fixed_weight: t.fixedWeight,
+    weight_statistic: t.weightStatistic,
+    learning_rate: t.learningRate,
+    warmup_ratio: t.warmupRatio,
+    epochs: t.epochs,
+    epoch: input.epoch,
+    batch_size: t.batchSize,
+    gradient_accumulation: t.gradientAccumulation,
+    max_length: t.maxLength,
+    seed: t.seed,
+    prompt_format: t.promptFormat,
+    bf16: t.bf16,
+    gradient_checkpointing: t.gradientCheckpointing,
+    lora: t.lora && { r: t.lora.r, alpha: t.lora.alpha, dropout: t.lora.dropout, ...(t.lora.targetModules ? { target_modules: t.lora.targetModules } : {}) },
+    checkpoint_every_steps: t.checkpointEverySteps,
+    checkpoint_every_minutes: t.checkpointEveryMinutes,
+    keep_checkpoints: t.keepCheckpoints,
+    prefix_reuse: t.prefixReuse,
+    max_steps: t.maxSteps ?? null,
+    nproc: t.processes,
+  };
+}
+
+function parseEvent(line: string): TrainerEvent | undefined {
+  try {
+    const value = JSON.parse(line);
+    return value && typeof value.event === 'string' ? (value as TrainerEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function apply(event: TrainerEvent, progress: TrainingProgress, result: TrainEpochResult): void {
+  const num = (key: string) => (typeof event[key] === 'number' ? (event[key] as number) : undefined);
+  switch (event.event) {
+    case 'resumed':
+      result.resumedFrom = num('step');
+      progress.done = num('step') ?? progress.done;
+      break;
+    case 'step':
+      progress.phase = 'training';
+      progress.done = num('step') ?? progress.done;
+      progress.total = num('total_steps') ?? progress.total;
+      progress.loss = num('loss');
+      result.steps = progress.done;
+      break;
+    case 'checkpoint':
+      progress.checkpoint = typeof event.path === 'string' ? event.path : progress.checkpoint;
+      result.lastCheckpoint = progress.checkpoint;
+      break;
+    case 'epoch_end':
+      result.weights = { mean: num('w_mean') ?? 0, sd: num('w_sd') ?? 0, min: num('w_min') ?? 0, max: num('w_max') ?? 0 };
+      result.truncated = num('truncated');
+      break;
+    case 'done':
+      result.outputDir = typeof event.output_dir === 'string' ? event.output_dir : undefined;
+      break;
+  }
+}
