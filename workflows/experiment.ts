@@ -145,7 +145,8 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
 
 function summariseTeacher(results: TeacherShardResult[]): string {
   const total = (pick: (c: TeacherShardResult['counts']) => number) => results.reduce((n, r) => n + pick(r.counts), 0);
-  return `${total((c) => c.pairs)} pairs (${total((c) => c.fromDataset)} from the dataset), ${total((c) => c.rejected)} rejected; ${total((c) => c.calls)} requests, ${total((c) => c.cached)} cached answers`;
+  const asked = total((c) => c.calls) + total((c) => c.cached) > 0 ? `; ${total((c) => c.calls)} requests, ${total((c) => c.cached)} cached answers` : '';
+  return `${total((c) => c.pairs)} pairs (${total((c) => c.fromDataset)} from the dataset), ${total((c) => c.rejected)} rejected${asked}`;
 }
 
 function summariseMasks(results: MaskShardResult[]): string {
