@@ -28,3 +28,28 @@ def train_tokenizer(corpus: list[str], vocab_size: int = 400) -> PreTrainedToken
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
     fast.chat_template = CHAT_TEMPLATE
     return fast
+
+
+def tiny_llama(tokenizer, tmp_path, *, hidden_size: int = 32, layers: int = 2, seed: int = 0, name: str = "tiny-llama"):
+    """A randomly initialised Llama saved with ``tokenizer`` as a Hugging Face model directory."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config)
+    path = tmp_path / name
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

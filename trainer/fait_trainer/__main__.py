@@ -1,0 +1,53 @@
+"""``python -m fait_trainer train|launch --config FILE``.
+
+``train`` runs the training loop in this process (or as one rank under torchrun); ``launch`` runs
+it under torchrun when the config asks for ``nproc`` > 1, else in this process. stdout carries
+only JSON progress lines; a failure is one ``{"event": "error", "kind", "message"}`` line and exit
+code 1 (internal), 2 (bad_input) or 3 (oom); SIGTERM ends with a checkpoint and exit code 143.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from .errors import EXIT_CODES, error_kind
+from .progress import Progress, stdout_reserved_for_progress
+
+
+def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fait_trainer", description="FAIT training (JSON-lines progress on stdout)")
+    parser.add_argument("command", choices=["train", "launch"])
+    parser.add_argument("--config", required=True, help="JSON training config")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # argparse has printed the usage to stderr
+        if exit.code:
+            Progress(sys.stdout).emit("error", kind="bad_input", message="invalid command line; see the usage on stderr")
+            return EXIT_CODES["bad_input"]
+        return 0
+    with stdout_reserved_for_progress(file_descriptors) as stdout:
+        progress = Progress(stdout)
+        try:
+            # Imported here so that a broken install (transformers, peft) is reported as an error event too.
+            from .config import load_config
+
+            config = load_config(args.config)
+            if args.command == "launch" and config.nproc > 1:
+                from .distributed import launch
+
+                return launch(args.config, config, stdout)
+            from .train import train
+
+            return train(config, progress)
+        except Exception as error:  # every failure becomes one error line and an exit code
+            kind = error_kind(error)
+            if kind == "internal":
+                traceback.print_exc(file=sys.stderr)
+            progress.emit("error", always=True, kind=kind, message=str(error) or type(error).__name__)
+            return EXIT_CODES[kind]
+
+
+if __name__ == "__main__":
+    sys.exit(main(file_descriptors=True))
