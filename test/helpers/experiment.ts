@@ -15,7 +15,7 @@ export function experimentInput(datasetPath: string, dataset: Record<string, unk
   const config = experimentSchema.parse({
     name: 'test',
     dataset: { path: datasetPath, ...dataset },
-    stages: { dataset: fast, teacher: fast, masks: fast, report: fast },
+    stages: { dataset: fast, teacher: fast, masks: fast, training: fast, report: fast },
     ...rest,
   });
   return { experimentId: `test-${process.pid}-${counter}-${Date.now()}`, config, configSha256: '0'.repeat(64) };

@@ -1,4 +1,4 @@
-"""``python -m fait_trainer train|launch --config FILE``.
+"""``python -m fait_trainer train|launch --config FILE`` and ``tiny-model --corpus FILE --out DIR``.
 
 ``train`` runs the training loop in this process (or as one rank under torchrun); ``launch`` runs
 it under torchrun when the config asks for ``nproc`` > 1, else in this process. stdout carries
@@ -9,6 +9,8 @@ code 1 (internal), 2 (bad_input) or 3 (oom); SIGTERM ends with a checkpoint and 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import signal
 import sys
 import traceback
 
@@ -18,8 +20,10 @@ from .progress import Progress, stdout_reserved_for_progress
 
 def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m fait_trainer", description="FAIT training (JSON-lines progress on stdout)")
-    parser.add_argument("command", choices=["train", "launch"])
-    parser.add_argument("--config", required=True, help="JSON training config")
+    parser.add_argument("command", choices=["train", "launch", "tiny-model"])
+    parser.add_argument("--config", help="JSON training config (train, launch)")
+    parser.add_argument("--corpus", help="JSONL whose texts train the tiny model's tokenizer (tiny-model)")
+    parser.add_argument("--out", help="model directory to write (tiny-model)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse has printed the usage to stderr
@@ -27,6 +31,15 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
             Progress(sys.stdout).emit("error", kind="bad_input", message="invalid command line; see the usage on stderr")
             return EXIT_CODES["bad_input"]
         return 0
+    if args.command == "tiny-model":
+        from .tiny import make_tiny_model
+
+        print(make_tiny_model(args.corpus, args.out))
+        return 0
+    if not args.config:
+        Progress(sys.stdout).emit("error", kind="bad_input", message="--config is required")
+        return EXIT_CODES["bad_input"]
+    end_with_parent()
     with stdout_reserved_for_progress(file_descriptors) as stdout:
         progress = Progress(stdout)
         try:
@@ -47,6 +60,17 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
                 traceback.print_exc(file=sys.stderr)
             progress.emit("error", always=True, kind=kind, message=str(error) or type(error).__name__)
             return EXIT_CODES[kind]
+
+
+def end_with_parent() -> None:
+    """Ask Linux for SIGTERM when the worker that started us dies.
+
+    Without it a trainer whose worker was SIGKILLed would train on as an orphan, racing the
+    trainer that the retried activity starts; with it, it checkpoints and exits (as on any SIGTERM).
+    """
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 if __name__ == "__main__":

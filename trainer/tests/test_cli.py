@@ -348,7 +348,19 @@ def test_a_crash_between_the_last_checkpoint_and_the_output_is_repaired(tmp_path
 
 def test_a_bad_command_line_is_bad_input(capsys):
     assert main(["train"]) == 2
+    assert parse(capsys.readouterr().out) == [{"event": "error", "kind": "bad_input", "message": "--config is required"}]
+    assert main(["fly"]) == 2
     assert parse(capsys.readouterr().out) == [{"event": "error", "kind": "bad_input", "message": "invalid command line; see the usage on stderr"}]
+
+
+def test_tiny_model_makes_a_loadable_model_directory(tmp_path, capsys):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"instruction": "Add one.", "response": "def f(x):\\n    return x + 1\\n"}\n', encoding="utf-8")
+    assert main(["tiny-model", "--corpus", str(corpus), "--out", str(tmp_path / "m")]) == 0
+    assert AutoModelForCausalLM.from_pretrained(tmp_path / "m").config.model_type == "llama"
+    assert AutoTokenizer.from_pretrained(tmp_path / "m").is_fast
 
 
 def test_a_launch_whose_ranks_all_fail_reports_one_error(tmp_path):
