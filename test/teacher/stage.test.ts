@@ -71,8 +71,15 @@ describe('teacher stage with an OpenAI-compatible endpoint', () => {
     const ids = [...pairs.map((p) => p.id), ...rejects.map((r) => r.id)].sort();
     assert.equal(ids.length, 61);
     assert.equal(new Set(ids).size, 61, 'no record is both a pair and a reject, or twice');
-    assert.deepEqual(rejects.map((r) => r.id), ['stubborn']);
-    assert.match(rejects[0].reason, /^no valid variant after 3 samples: identical to the correct response/);
+    const stubborn = rejects.find((r) => r.id === 'stubborn');
+    assert.match(stubborn?.reason ?? '', /^no valid variant after 3 samples: identical to the correct response/);
+    // Another record may be rejected only when the faults hit all three of its samples with
+    // unusable answers (about 1 in 1000 records at this fault rate).
+    const unusable = /^(identical to the correct response \(after whitespace normalisation\)|the answer has no code block but the correct response has code)$/;
+    for (const r of rejects) {
+      assert.match(r.reason, /^no valid variant after 3 samples: /);
+      for (const reason of r.reason.replace(/^no valid variant after 3 samples: /, '').split('; ')) assert.match(reason, unusable, `${r.id}: ${r.reason}`);
+    }
 
     const calls = result.teacher!.reduce((n, r) => n + r.counts.calls, 0);
     const retries = result.teacher!.reduce((n, r) => n + r.counts.retries, 0);
