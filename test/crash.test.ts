@@ -16,9 +16,13 @@ import { spawnWorker, startTestTemporal, type TestTemporal, type WorkerProcess }
 // issued when the stage logs its start lands while the stage is still running.
 const records = 150_000;
 
+// The dataset stage is what these tests kill; the "dataset" teacher keeps later stages cheap.
+const datasetRun = () => experimentInput(dataset, { shardSize: 50_000 }, { teacher: { kind: 'dataset' } });
+
+let dataset: string;
+
 describe('crash recovery', () => {
   let t: TestTemporal;
-  let dataset: string;
   let reference: ExperimentResult;
   const workers: WorkerProcess[] = [];
 
@@ -28,7 +32,7 @@ describe('crash recovery', () => {
     const worker = spawnWorker(t.env);
     workers.push(worker);
     await worker.waitForLine(/worker polling/);
-    reference = (await (await startExperiment(t.client, experimentInput(dataset))).result()) as ExperimentResult;
+    reference = (await (await startExperiment(t.client, datasetRun())).result()) as ExperimentResult;
     await worker.kill();
   });
 
@@ -41,7 +45,7 @@ describe('crash recovery', () => {
     const first = spawnWorker(t.env);
     workers.push(first);
     await first.waitForLine(/worker polling/);
-    const handle = await startExperiment(t.client, experimentInput(dataset));
+    const handle = await startExperiment(t.client, datasetRun());
     await first.waitForLine(/dataset: reading/);
     await first.kill('SIGKILL');
 
@@ -63,7 +67,7 @@ describe('crash recovery', () => {
     const worker = spawnWorker(t.env);
     workers.push(worker);
     await worker.waitForLine(/worker polling/);
-    const handle = await startExperiment(t.client, experimentInput(dataset));
+    const handle = await startExperiment(t.client, datasetRun());
     await worker.waitForLine(/dataset: reading/);
     await t.restartServer();
 
