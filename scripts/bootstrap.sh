@@ -37,9 +37,12 @@ install_venv() {
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv || fail "could not create .venv with $PYTHON -m venv (on Debian: apt-get install python3-venv)."
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e trainer
+  # The evaluation harnesses without their declared dependencies (vllm and hosted-model SDKs that
+  # their checkers never import); what the checkers do import is pinned in requirements.txt.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r evaluation/requirements-harness.txt
 }
 [ -x .venv/bin/python ] || rm -f "$stamp_dir/venv"
-run_if_changed venv "requirements.txt trainer/pyproject.toml" install_venv
+run_if_changed venv "requirements.txt trainer/pyproject.toml evaluation/requirements-harness.txt" install_venv
 
 # bubblewrap sandboxes every execution of generated code (evaluation, verified-incorrect teacher).
 if ! command -v bwrap >/dev/null; then

@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { benchmarkSpec, estimatePassAtK, scoreVerdicts, type SampleVerdict } from '../../evaluation';
+import { combineOutcomes, type TestOutcome } from '../../evaluation/verdicts';
+
+const pass: TestOutcome = { status: 'pass', harnessStatus: 'pass' };
+const fail = (category: TestOutcome['category'], module?: string): TestOutcome => ({
+  status: 'fail',
+  harnessStatus: 'fail',
+  category,
+  ...(module ? { module } : {}),
+});
+const v = (task: string, i: number, base: TestOutcome, plus?: TestOutcome): SampleVerdict => combineOutcomes(task, i, base, plus, 1);
+
+describe('pass@k', () => {
+  it('is the unbiased estimator 1 - C(n-c, k) / C(n, k)', () => {
+    assert.equal(estimatePassAtK(5, 0, 1), 0);
+    assert.equal(estimatePassAtK(5, 5, 1), 1);
+    assert.ok(Math.abs(estimatePassAtK(5, 2, 1) - 0.4) < 1e-12);
+    // 1 - C(8,2)/C(10,2) = 1 - 28/45
+    assert.ok(Math.abs(estimatePassAtK(10, 2, 2) - (1 - 28 / 45)) < 1e-12);
+    assert.equal(estimatePassAtK(3, 2, 2), 1);
+  });
+
+  it('scores base and base+plus separately, as evalplus prints them', () => {
+    const spec = benchmarkSpec('humaneval+');
+    const s = scoreVerdicts(spec, [
+      v('A', 0, pass, pass),
+      v('A', 1, pass, fail('wrong_answer')),
+      v('B', 0, fail('syntax_error'), fail('syntax_error')),
+      v('B', 1, pass, pass),
+    ]);
+    assert.deepEqual(s.base, { 'pass@1': 0.75 });
+    assert.deepEqual(s.plus, { 'pass@1': 0.5 });
+    assert.equal(s.categories.wrong_answer, 1);
+    assert.equal(s.categories.syntax_error, 1);
+    assert.equal(s.tasks, 2);
+  });
+
+  it('leaves BigCodeBench samples that lack a library out of the score, and counts them', () => {
+    const spec = benchmarkSpec('bigcodebench');
+    const s = scoreVerdicts(spec, [v('A', 0, pass), v('B', 0, fail('missing_library', 'pandas')), v('C', 0, fail('exception'))]);
+    assert.deepEqual(s.base, { 'pass@1': 0.5 });
+    assert.equal(s.plus, undefined);
+    assert.deepEqual(s.excluded, { samples: 1, tasks: 1, modules: { pandas: 1 } });
+    const strict = scoreVerdicts(spec, [v('A', 0, pass), v('B', 0, fail('missing_library', 'pandas'))], { excludeMissingLibraries: false });
+    assert.deepEqual(strict.base, { 'pass@1': 0.5 });
+  });
+
+  it('a sample takes the category of its first failing part', () => {
+    const x = v('A', 0, pass, fail('timeout'));
+    assert.equal(x.passed, false);
+    assert.equal(x.category, 'timeout');
+    const y = v('A', 0, fail('exception'), fail('timeout'));
+    assert.equal(y.category, 'exception');
+  });
+});
