@@ -31,14 +31,13 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
       }),
     );
   }
-  const gpuActivities = createGpuActivities(store);
-  if (queues.includes('gpu') && Object.keys(gpuActivities).length > 0) {
+  if (queues.includes('gpu')) {
     workers.push(
       await Worker.create({
         connection,
         namespace: settings.namespace,
         taskQueue: taskQueues.gpu,
-        activities: gpuActivities,
+        activities: createGpuActivities(settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.gpu,
       }),
     );
