@@ -15,11 +15,15 @@ import { createMutationSource } from '../teacher/mutationSource';
 import { createOpenAiSource, type TeacherCounters } from '../teacher/openaiSource';
 import { PythonSyntaxChecker } from '../teacher/pythonSyntax';
 import { RateLimiter } from '../teacher/rateLimit';
+import { runRecordTests } from '../teacher/verify';
+import { assertSandboxMode, type SandboxMode } from '../sandbox';
 import type { Progress } from './progress';
 
 export interface TeacherShardInput {
   shard: ArtifactRef;
   teacher: TeacherConfig;
+  /** How verified-incorrect mode runs variants; absent in runs started before the option. */
+  sandbox?: SandboxMode;
 }
 
 export interface TeacherShardResult {
@@ -38,8 +42,9 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
       }
     },
 
-    async teacherShard({ shard, teacher }: TeacherShardInput): Promise<TeacherShardResult> {
+    async teacherShard({ shard, teacher, sandbox = 'bwrap' }: TeacherShardInput): Promise<TeacherShardResult> {
       const ctx = Context.current();
+      if (teacher.verifyIncorrect) refuseWithoutSandbox(sandbox);
       const records = readJsonlArtifact<TrainingRecord>(shard);
       const counters: TeacherCounters = { calls: 0, cached: 0, retries: 0 };
       const limiter = new RateLimiter(teacher.concurrency, teacher.requestsPerMinute);
@@ -51,7 +56,12 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
       const heartbeat = () =>
         ctx.heartbeat({ phase: 'teaching', done, total: records.length, unit: 'records', rejected, inFlight: limiter.inFlight } satisfies Progress);
       heartbeat();
-      const options = { maxSamples: teacher.maxSamples, validation: { maxDistance: teacher.maxDistance, dropDistant: teacher.dropDistant }, syntax };
+      const options = {
+        maxSamples: teacher.maxSamples,
+        validation: { maxDistance: teacher.maxDistance, dropDistant: teacher.dropDistant },
+        syntax,
+        runTests: teacher.verifyIncorrect ? (incorrect: string, tests: string) => runRecordTests(incorrect, tests, sandbox) : undefined,
+      };
       try {
         let next = 0;
         const lane = async () => {
@@ -89,6 +99,15 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
       };
     },
   };
+}
+
+function refuseWithoutSandbox(mode: SandboxMode): void {
+  try {
+    assertSandboxMode(mode);
+  } catch (err) {
+    throw ApplicationFailure.create({ type: 'SandboxUnavailable', nonRetryable: true, message: `teacher.verifyIncorrect runs generated code: ${(err as Error).message}` });
+  }
+  if (mode === 'none') log.warn(`teacher.verifyIncorrect runs generated code WITHOUT isolation (sandbox: none)`);
 }
 
 function createSource(teacher: TeacherConfig, cache: AnswerCache, limiter: RateLimiter, counters: TeacherCounters): VariantSource {

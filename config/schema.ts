@@ -96,6 +96,8 @@ export const teacherSchema = z
     checkSyntax: z.boolean().default(true),
     /** Dataset shards taught at the same time. */
     parallelShards: z.number().int().positive().default(4),
+    /** Keep only variants that fail the record's tests (records with tests), run in the sandbox. */
+    verifyIncorrect: z.boolean().default(false),
   })
   .refine((t) => t.kind !== 'openai' || (t.baseUrl !== undefined && t.model !== undefined), {
     message: 'kind "openai" needs baseUrl and model',
@@ -148,6 +150,12 @@ export const experimentSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
   description: z.string().optional(),
   dataset: datasetSchema,
+  /**
+   * How generated code runs: bwrap (isolated, the default) or none (same limits, no isolation;
+   * every report then carries a warning). Stages that execute code refuse to run without bwrap
+   * unless this says none.
+   */
+  sandbox: z.enum(['bwrap', 'none']).default('bwrap'),
   masks: masksSchema.default(() => masksSchema.parse({})),
   teacher: teacherSchema.default(() => teacherSchema.parse({})),
   training: trainingSchema.default(() => trainingSchema.parse({})),

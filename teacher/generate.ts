@@ -6,6 +6,7 @@ import type { TrainingRecord } from '../dataset/records';
 import { extractIncorrectResponse } from './parse';
 import type { PythonSyntaxChecker } from './pythonSyntax';
 import { normalisedDistance, validateVariant, type ValidationOptions } from './validate';
+import type { Verdict } from './verify';
 
 /** Provenance recorded in every pair. */
 export interface TeacherInfo {
@@ -40,7 +41,7 @@ export interface Pair {
   entryPoint?: string;
   /** Normalised edit distance between the two responses. */
   distance: number;
-  teacher: TeacherInfo & { sample?: number; details?: Record<string, unknown> };
+  teacher: TeacherInfo & { sample?: number; details?: Record<string, unknown>; verified?: string };
 }
 
 export interface TeacherReject {
@@ -54,6 +55,8 @@ export interface TeachOptions {
   maxSamples: number;
   validation: ValidationOptions;
   syntax?: PythonSyntaxChecker;
+  /** Verified-incorrect mode: runs a variant against the record's tests. */
+  runTests?: (incorrect: string, tests: string) => Promise<Verdict>;
 }
 
 export async function teachRecord(record: TrainingRecord, source: VariantSource, options: TeachOptions): Promise<{ pair: Pair } | { reject: TeacherReject }> {
@@ -84,8 +87,17 @@ export async function teachRecord(record: TrainingRecord, source: VariantSource,
       reasons.push(syntaxError);
       continue;
     }
+    let verified: string | undefined;
+    if (options.runTests && record.tests) {
+      const outcome = await options.runTests(parsed.response, record.tests);
+      if (outcome.verdict === 'passes') {
+        reasons.push('the variant passes the record’s tests (not verifiably incorrect)');
+        continue;
+      }
+      verified = `fails the record’s tests: ${outcome.detail}`;
+    }
     const details = candidate.kind === 'variant' ? candidate.details : undefined;
-    return { pair: toPair(record, parsed.response, validation.distance, { ...source.info, sample, details }) };
+    return { pair: toPair(record, parsed.response, validation.distance, { ...source.info, sample, details, verified }) };
   }
   const samples = reasons.length;
   return {

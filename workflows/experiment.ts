@@ -70,7 +70,7 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
     status.stages.teacher.progress = progress;
     teacher = await runStage(status, 'teacher', () =>
       mapWithLimit(dataset.shards, config.teacher.parallelShards, async (shard) => {
-        const result = await teacherShard({ shard, teacher: config.teacher });
+        const result = await teacherShard({ shard, teacher: config.teacher, sandbox: config.sandbox });
         progress.done += 1;
         return result;
       }),
