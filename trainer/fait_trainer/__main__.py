@@ -1,9 +1,10 @@
-"""``python -m fait_trainer train|launch --config FILE`` and ``tiny-model --corpus FILE --out DIR``.
+"""``python -m fait_trainer train|launch|generate --config FILE`` and ``tiny-model --corpus FILE --out DIR``.
 
 ``train`` runs the training loop in this process (or as one rank under torchrun); ``launch`` runs
-it under torchrun when the config asks for ``nproc`` > 1, else in this process. stdout carries
-only JSON progress lines; a failure is one ``{"event": "error", "kind", "message"}`` line and exit
-code 1 (internal), 2 (bad_input) or 3 (oom); SIGTERM ends with a checkpoint and exit code 143.
+it under torchrun when the config asks for ``nproc`` > 1, else in this process; ``generate`` writes
+greedy samples for evaluation (generate.py). stdout carries only JSON progress lines; a failure is
+one ``{"event": "error", "kind", "message"}`` line and exit code 1 (internal), 2 (bad_input) or
+3 (oom); SIGTERM ends with a checkpoint (generate: the finished batches are kept) and exit code 143.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from .progress import Progress, stdout_reserved_for_progress
 
 def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m fait_trainer", description="FAIT training (JSON-lines progress on stdout)")
-    parser.add_argument("command", choices=["train", "launch", "tiny-model"])
-    parser.add_argument("--config", help="JSON training config (train, launch)")
+    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model"])
+    parser.add_argument("--config", help="JSON training config (train, launch) or generation config (generate)")
     parser.add_argument("--corpus", help="JSONL whose texts train the tiny model's tokenizer (tiny-model)")
     parser.add_argument("--out", help="model directory to write (tiny-model)")
     try:
@@ -44,6 +45,10 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
         progress = Progress(stdout)
         try:
             # Imported here so that a broken install (transformers, peft) is reported as an error event too.
+            if args.command == "generate":
+                from .generate import generate
+
+                return generate(args.config, progress)
             from .config import load_config
 
             config = load_config(args.config)
