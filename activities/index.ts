@@ -3,25 +3,28 @@
  * enters the deterministic workflow bundle.
  */
 import type { ArtifactStore } from '../artifacts/store';
+import path from 'node:path';
 import { createDatasetActivities } from './dataset';
+import { createEvaluationCpuActivities, createGenerationActivities } from './evaluation';
 import { createMasksActivities } from './masks';
 import { createReportActivities } from './report';
 import { createTeacherActivities } from './teacher';
 import { createTrainingActivities } from './training';
 
-export function createCpuActivities(store: ArtifactStore, teacherCacheDir: string) {
+export function createCpuActivities(store: ArtifactStore, stateDir: string) {
   return {
     ...createDatasetActivities(store),
-    ...createTeacherActivities(store, teacherCacheDir),
+    ...createTeacherActivities(store, path.join(stateDir, 'teacher-cache')),
     ...createMasksActivities(store),
+    ...createEvaluationCpuActivities(store, stateDir),
     ...createReportActivities(store),
   };
 }
 export type CpuActivities = ReturnType<typeof createCpuActivities>;
 
-/** fait-gpu: training (and generation). */
-export function createGpuActivities(stateDir: string, python: string) {
-  return { ...createTrainingActivities(stateDir, python) };
+/** fait-gpu: training and generation. */
+export function createGpuActivities(store: ArtifactStore, stateDir: string, python: string) {
+  return { ...createTrainingActivities(stateDir, python), ...createGenerationActivities(store, stateDir, python) };
 }
 export type GpuActivities = ReturnType<typeof createGpuActivities>;
 
@@ -29,4 +32,5 @@ export type { DatasetResult, DatasetProgress, PrepareDatasetInput } from './data
 export type { MaskShardInput, MaskShardResult } from './masks';
 export type { TeacherShardInput, TeacherShardResult } from './teacher';
 export type { TrainEpochInput, TrainEpochResult } from './training';
+export type { BenchmarkSamples, EvaluateBatchInput, GenerationSettings } from './evaluation';
 export type { ReportInput } from './report';

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load';
 import { registerCancel } from './commands/cancel';
+import { registerEval } from './commands/eval';
 import { registerList } from './commands/list';
 import { registerMask } from './commands/mask';
 import { registerRun } from './commands/run';
@@ -25,6 +26,7 @@ registerStatus(program);
 registerCancel(program);
 registerList(program);
 registerMask(program);
+registerEval(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -10,11 +10,10 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { ActivityOptions, Duration } from '@temporalio/common';
-import type { CpuActivities, DatasetResult, GpuActivities, MaskShardResult, TeacherShardResult, TrainEpochResult } from '../activities';
+import type { DatasetResult, MaskShardResult, TeacherShardResult, TrainEpochResult } from '../activities';
 import type { ArtifactRef } from '../artifacts/store';
-import type { ExperimentConfig, StageOptions } from '../config/schema';
-import { taskQueues } from '../temporal/queues';
+import type { ExperimentConfig } from '../config/schema';
+import { cpuActivities, gpuActivities, mapWithLimit } from './activities';
 import { stageKey } from '../temporal/searchAttributes';
 import { stageNames, statusQuery, type ExperimentStatus, type StageName } from './status';
 
@@ -156,43 +155,6 @@ function summariseMasks(results: MaskShardResult[]): string {
   const chars = results.reduce((n, r) => n + r.totals.markedCharsCorrect, 0);
   const mean = (total: number) => (masked > 0 ? total / masked : 0).toFixed(masked > 0 ? 3 : 0);
   return `${masked} pairs masked, ${rejected} rejected; mean normalised edit distance ${mean(distance)}, mean marked chars ${mean(chars)}`;
-}
-
-/** Runs `body` over `items` with at most `limit` in flight, keeping the results in order. */
-async function mapWithLimit<T, R>(items: T[], limit: number, body: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await body(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
-
-function cpuActivities(options: StageOptions) {
-  return proxyActivities<CpuActivities>(activityOptions(taskQueues.cpu, options));
-}
-
-function gpuActivities(options: StageOptions) {
-  return proxyActivities<GpuActivities>(activityOptions(taskQueues.gpu, options));
-}
-
-/** The schema has already checked that each duration string is one Temporal accepts. */
-function activityOptions(taskQueue: string, options: StageOptions): ActivityOptions {
-  return {
-    taskQueue,
-    startToCloseTimeout: options.startToCloseTimeout as Duration,
-    heartbeatTimeout: options.heartbeatTimeout as Duration,
-    retry: {
-      maximumAttempts: options.maximumAttempts,
-      initialInterval: options.initialInterval as Duration,
-      maximumInterval: options.maximumInterval as Duration,
-      backoffCoefficient: options.backoffCoefficient,
-    },
-  };
 }
 
 /** Runs one stage, keeping the status query and the FaitStage search attribute in step with it. */

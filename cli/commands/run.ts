@@ -3,21 +3,20 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadExperimentFile } from '../../config/load';
 import type { Settings } from '../../config/settings';
-import { openWorkerConnection, workflowUrl, type Temporal } from '../../temporal/connect';
+import { workflowUrl, type Temporal } from '../../temporal/connect';
 import { taskQueues } from '../../temporal/queues';
 import { experimentNameKey, stageKey } from '../../temporal/searchAttributes';
-import { createWorkers, runWorkers } from '../../workers/create';
-import { installWorkerLogging } from '../../workers/logging';
 import type { ExperimentInput } from '../../workflows';
 import { exitCodes, withTemporal } from '../context';
 import { followRun } from '../follow';
+import { withInProcessWorkers, type WorkerMode } from '../inProcessWorkers';
 import { printRunView } from './status';
 
 interface RunOptions {
   id?: string;
   skipInvalid?: boolean;
   follow: boolean;
-  worker: 'auto' | 'yes' | 'no';
+  worker: WorkerMode;
 }
 
 export function registerRun(program: Command): void {
@@ -39,14 +38,10 @@ export function registerRun(program: Command): void {
 }
 
 async function startAndFollow(temporal: Temporal, settings: Settings, input: ExperimentInput, options: RunOptions): Promise<number> {
-  const inProcess = options.worker === 'yes' || (options.worker === 'auto' && !(await someWorkerPolls(temporal)));
   if (temporal.embedded && !options.follow) {
     throw new Error('--no-follow needs a Temporal server that outlives this command: start `fait server` and `fait worker` first, or set TEMPORAL_ADDRESS');
   }
-  if (inProcess) installWorkerLogging(settings.stateDir, { stderr: true, level: 'WARN' });
-  const workers = inProcess ? await createWorkers({ connection: await openWorkerConnection(settings, temporal.address), settings, queues: ['cpu', 'gpu'] }) : [];
-  const running = workers.length > 0 ? runWorkers(workers) : undefined;
-  try {
+  return withInProcessWorkers(temporal, settings, options.worker, async () => {
     await temporal.client.workflow.start('faitExperiment', {
       taskQueue: taskQueues.cpu,
       workflowId: input.experimentId,
@@ -70,22 +65,10 @@ async function startAndFollow(temporal: Temporal, settings: Settings, input: Exp
       return exitCodes.interrupted;
     }
     return view.runStatus === 'COMPLETED' ? 0 : exitCodes.runFailed;
-  } finally {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  }
-}
-
-async function someWorkerPolls(temporal: Temporal): Promise<boolean> {
-  const response = await temporal.client.workflowService.describeTaskQueue({
-    namespace: temporal.namespace,
-    taskQueue: { name: taskQueues.cpu },
-    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
   });
-  return (response.pollers ?? []).length > 0;
 }
 
-function defaultRunId(name: string): string {
+export function defaultRunId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
 }

@@ -1,0 +1,118 @@
+/**
+ * `fait eval`: pass@1 of a model (greedy generation) or of an existing EvalPlus-format samples
+ * file, on HumanEval(+), MBPP(+) and BigCodeBench, as its own workflow.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Option, type Command } from 'commander';
+import { readJsonlArtifact, sha256Hex } from '../../artifacts/store';
+import { stageOptionsSchema } from '../../config/schema';
+import { BENCHMARK_NAMES, type SampleVerdict } from '../../evaluation';
+import { taskQueues } from '../../temporal/queues';
+import type { EvaluationInput, EvaluationResult } from '../../workflows';
+import { exitCodes, withTemporal } from '../context';
+import { withInProcessWorkers, type WorkerMode } from '../inProcessWorkers';
+import { defaultRunId } from './run';
+
+interface EvalOptions {
+  benchmarks: string;
+  samples?: string;
+  model?: string;
+  json?: boolean;
+  limit?: number;
+  batchSize: number;
+  maxNewTokens: number;
+  promptFormat?: 'magicoder';
+  sandbox: 'bwrap' | 'none';
+  id?: string;
+  worker: WorkerMode;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('pass@1 of a model (greedy) or of an EvalPlus samples file on HumanEval(+), MBPP(+), BigCodeBench')
+    .requiredOption('--benchmarks <list>', `comma-separated: ${BENCHMARK_NAMES.join(', ')}`)
+    .option('--samples <file>', 'evaluate this samples file ({"task_id", "solution"} per line) instead of generating')
+    .option('--model <dir>', 'generate greedy samples from this Hugging Face model directory')
+    .option('--json', 'print pass@1 per benchmark and every task’s verdict as JSON')
+    .option('--limit <n>', 'only the first N tasks of each benchmark (with --model)', (v) => Number.parseInt(v, 10))
+    .option('--batch-size <n>', 'samples checked per activity', (v) => Number.parseInt(v, 10), 50)
+    .option('--max-new-tokens <n>', 'generation length', (v) => Number.parseInt(v, 10), 768)
+    .addOption(new Option('--prompt-format <format>', 'prompt without the chat template').choices(['magicoder']))
+    .addOption(new Option('--sandbox <mode>', 'bwrap (isolated) or none (no isolation, warned)').choices(['bwrap', 'none']).default('bwrap'))
+    .option('--id <id>', 'workflow id')
+    .option('--worker <mode>', 'run workers in this process: auto, yes, no', 'auto')
+    .action(async (options: EvalOptions) => {
+      const benchmarks = options.benchmarks.split(',').map((b) => b.trim()).filter(Boolean);
+      const unknown = benchmarks.filter((b) => !(BENCHMARK_NAMES as readonly string[]).includes(b));
+      if (unknown.length > 0 || benchmarks.length === 0 || (options.samples === undefined) === (options.model === undefined)) {
+        process.stderr.write(
+          unknown.length > 0
+            ? `fait eval: unknown benchmark ${unknown.join(', ')}; expected ${BENCHMARK_NAMES.join(', ')}\n`
+            : 'fait eval: give exactly one of --samples FILE or --model DIR, and at least one benchmark\n',
+        );
+        process.exitCode = exitCodes.badInput;
+        return;
+      }
+      const input = evaluationInput(benchmarks, options);
+      process.exitCode = await withTemporal((temporal, settings) =>
+        withInProcessWorkers(temporal, settings, options.worker, async () => {
+          const handle = await temporal.client.workflow.start('faitEvaluation', { taskQueue: taskQueues.cpu, workflowId: input.runId, args: [input] });
+          process.stderr.write(`${input.runId}\n`);
+          const result = (await handle.result()) as EvaluationResult;
+          if (options.json) process.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+          else printReport(result);
+          return 0;
+        }),
+      );
+    });
+}
+
+function evaluationInput(benchmarks: string[], options: EvalOptions): EvaluationInput {
+  const stage = stageOptionsSchema.parse({ startToCloseTimeout: '12h', heartbeatTimeout: '5m' });
+  let samples: EvaluationInput['samples'];
+  if (options.samples) {
+    // Referenced in place (workers on this machine read it); the hash guards against changes.
+    const file = path.resolve(options.samples);
+    const bytes = readFileSync(file);
+    samples = { uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), count: bytes.toString('utf8').split('\n').filter((l) => l.trim()).length, bytes: bytes.length };
+  }
+  return {
+    runId: options.id ?? defaultRunId('eval'),
+    benchmarks,
+    samples,
+    model: options.model && path.resolve(options.model),
+    generation: { batchSize: 8, maxNewTokens: options.maxNewTokens, promptFormat: options.promptFormat ?? null, limit: options.limit },
+    sandbox: options.sandbox,
+    batchSize: options.batchSize,
+    parallelBatches: 2,
+    stages: { generation: stage, evaluation: stage },
+  };
+}
+
+function jsonReport(result: EvaluationResult) {
+  return {
+    runId: result.runId,
+    sandbox: result.sandbox,
+    unknownTasks: result.unknownTasks,
+    benchmarks: result.benchmarks.map((b) => ({
+      benchmark: b.benchmark,
+      pass_at_1: { base: b.score.base['pass@1'], plus: b.score.plus?.['pass@1'] },
+      tasks: b.score.tasks,
+      excluded: b.score.excluded,
+      samples: b.samples.uri,
+      verdicts: readJsonlArtifact<SampleVerdict>(b.verdicts).map((v) => ({ task_id: v.taskId, passed: v.passed, category: v.category ?? null })),
+    })),
+  };
+}
+
+function printReport(result: EvaluationResult): void {
+  if (result.sandbox === 'none') process.stdout.write('WARNING: generated code ran without isolation (sandbox: none)\n');
+  for (const b of result.benchmarks) {
+    const plus = b.score.plus ? `, plus ${(100 * b.score.plus['pass@1']).toFixed(1)}%` : '';
+    process.stdout.write(`${b.benchmark.padEnd(18)} pass@1 base ${(100 * b.score.base['pass@1']).toFixed(1)}%${plus} (${b.score.tasks} tasks)\n`);
+  }
+  if (result.unknownTasks.length > 0) process.stdout.write(`${result.unknownTasks.length} samples belong to none of the benchmarks: ${result.unknownTasks.slice(0, 5).join(', ')}\n`);
+}
