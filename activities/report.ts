@@ -10,6 +10,7 @@ import type { DatasetResult } from './dataset';
 import type { MaskShardResult } from './masks';
 import type { TeacherShardResult } from './teacher';
 import type { TrainEpochResult } from './training';
+import type { EvaluationResult } from '../workflows/evaluation';
 
 export interface ReportInput {
   experimentId: string;
@@ -19,6 +20,7 @@ export interface ReportInput {
   teacher?: TeacherShardResult[];
   masks?: MaskShardResult[];
   training?: TrainEpochResult[];
+  evaluation?: { base: EvaluationResult; trained: EvaluationResult };
 }
 
 export function createReportActivities(store: ArtifactStore) {
@@ -32,7 +34,7 @@ export function createReportActivities(store: ArtifactStore) {
         writtenBy: hostname(),
         config: input.config,
         configSha256: input.configSha256,
-        stages: { dataset: input.dataset, teacher: input.teacher, masks: input.masks, training: input.training },
+        stages: { dataset: input.dataset, teacher: input.teacher, masks: input.masks, training: input.training, evaluation: input.evaluation },
       });
     },
   };

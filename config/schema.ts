@@ -145,6 +145,16 @@ export const trainingSchema = z.strictObject({
 });
 export type TrainingConfig = z.infer<typeof trainingSchema>;
 
+export const evaluationSchema = z.strictObject({
+  /** Benchmarks on which the base and the trained model are evaluated after training (paper: all). */
+  benchmarks: z.array(z.enum(['humaneval', 'humaneval+', 'mbpp', 'mbpp+', 'bigcodebench', 'bigcodebench-hard'])).default([]),
+  /** Only the first N tasks of each benchmark (smoke runs). */
+  limit: z.number().int().positive().optional(),
+  maxNewTokens: z.number().int().positive().default(768),
+  /** Samples checked per activity. */
+  batchSize: z.number().int().positive().default(50),
+});
+
 export const experimentSchema = z.strictObject({
   /** Names the run in `fait list` and the Web UI. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"'),
@@ -159,12 +169,14 @@ export const experimentSchema = z.strictObject({
   masks: masksSchema.default(() => masksSchema.parse({})),
   teacher: teacherSchema.default(() => teacherSchema.parse({})),
   training: trainingSchema.default(() => trainingSchema.parse({})),
+  evaluation: evaluationSchema.default(() => evaluationSchema.parse({})),
   stages: z
     .strictObject({
       dataset: stageOptionsSchema.default(() => stageOptionsSchema.parse({})),
       teacher: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '12h', maximumAttempts: 20 })),
       masks: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '30m' })),
       training: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '7d', heartbeatTimeout: '10m', maximumAttempts: 10 })),
+      evaluation: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '12h', heartbeatTimeout: '5m' })),
       report: stageOptionsSchema.default(() => stageOptionsSchema.parse({ startToCloseTimeout: '5m' })),
     })
     .default(() => ({
@@ -172,6 +184,7 @@ export const experimentSchema = z.strictObject({
       teacher: stageOptionsSchema.parse({ startToCloseTimeout: '12h', maximumAttempts: 20 }),
       masks: stageOptionsSchema.parse({ startToCloseTimeout: '30m' }),
       training: stageOptionsSchema.parse({ startToCloseTimeout: '7d', heartbeatTimeout: '10m', maximumAttempts: 10 }),
+      evaluation: stageOptionsSchema.parse({ startToCloseTimeout: '12h', heartbeatTimeout: '5m' }),
       report: stageOptionsSchema.parse({ startToCloseTimeout: '5m' }),
     })),
 });

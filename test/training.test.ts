@@ -76,6 +76,28 @@ describe('training stage', () => {
     await second.kill();
   });
 
+  test('with benchmarks configured, the base and the trained model are evaluated as child workflows', async () => {
+    const worker = spawnWorker(t.env, 'gpu');
+    gpuWorkers.push(worker);
+    await worker.waitForLine(/worker polling fait-gpu/);
+    const input = experimentInput(
+      examples,
+      { shardSize: 50, limit: 20 },
+      { training: training({ checkpointEverySteps: 100 }), evaluation: { benchmarks: ['humaneval+'], limit: 2, maxNewTokens: 16 } },
+    );
+    const result = (await (await startExperiment(t.client, input)).result()) as ExperimentResult;
+    for (const which of ['base', 'trained'] as const) {
+      const [he] = result.evaluation![which].benchmarks;
+      assert.equal(he.benchmark, 'humaneval+');
+      assert.equal(he.score.tasks, 2, `${which}: both tasks were generated and checked`);
+      assert.equal(he.verdicts.count, 2);
+    }
+    assert.match(result.status.stages.evaluation.summary!, /^humaneval\+ pass@1 \d+\.\d% -> \d+\.\d%, plus/);
+    const children = await t.client.workflow.getHandle(`${input.experimentId}-eval-trained`).describe();
+    assert.equal(children.status.name, 'COMPLETED');
+    await worker.kill();
+  });
+
   test('a missing model directory is bad input: the run fails at once, without retries', async () => {
     const worker = spawnWorker(t.env, 'gpu');
     gpuWorkers.push(worker);

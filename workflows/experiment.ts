@@ -1,10 +1,12 @@
 /**
- * The experiment DAG: dataset -> teacher -> masks -> training -> report. Evaluation slots in as
- * its activities land. Training runs when the experiment names a model. Deterministic code only: every side effect is an activity, every activity
+ * The experiment DAG: dataset -> teacher -> masks -> training -> evaluation -> report. Training
+ * runs when the experiment names a model; evaluation (of the base and the trained model, as child
+ * workflows) when it also names benchmarks. Deterministic code only: every side effect is an activity, every activity
  * has explicit timeouts and a retry policy taken from the experiment file's `stages` section.
  */
 import {
   ApplicationFailure,
+  executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -14,6 +16,7 @@ import type { DatasetResult, MaskShardResult, TeacherShardResult, TrainEpochResu
 import type { ArtifactRef } from '../artifacts/store';
 import type { ExperimentConfig } from '../config/schema';
 import { cpuActivities, gpuActivities, mapWithLimit } from './activities';
+import { faitEvaluation, type EvaluationResult } from './evaluation';
 import { stageKey } from '../temporal/searchAttributes';
 import { stageNames, statusQuery, type ExperimentStatus, type StageName } from './status';
 
@@ -33,6 +36,8 @@ export interface ExperimentResult {
   masks?: MaskShardResult[];
   /** One result per epoch; absent when no model was named. */
   training?: TrainEpochResult[];
+  /** The base and the trained model on the configured benchmarks. */
+  evaluation?: { base: EvaluationResult; trained: EvaluationResult };
   report: ArtifactRef;
   /** The final status, so a closed run can be shown without replaying it. */
   status: ExperimentStatus;
@@ -126,6 +131,34 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
     status.stages.training = { state: 'skipped', summary: model === undefined ? 'no model named (training.model)' : 'no pairs to train on' };
   }
 
+  let evaluation: ExperimentResult['evaluation'];
+  const trainedModel = training?.[training.length - 1]?.outputDir;
+  if (model !== undefined && trainedModel && config.evaluation?.benchmarks.length) {
+    const evaluate = (which: 'base' | 'trained', dir: string) =>
+      executeChild(faitEvaluation, {
+        workflowId: `${input.experimentId}-eval-${which}`,
+        args: [
+          {
+            runId: `${input.experimentId}-eval-${which}`,
+            benchmarks: config.evaluation.benchmarks,
+            model: dir,
+            generation: { batchSize: config.training.batchSize, maxNewTokens: config.evaluation.maxNewTokens, promptFormat: config.training.promptFormat, limit: config.evaluation.limit },
+            sandbox: config.sandbox,
+            batchSize: config.evaluation.batchSize,
+            parallelBatches: 2,
+            stages: { generation: config.stages.evaluation, evaluation: config.stages.evaluation },
+          },
+        ],
+      });
+    evaluation = await runStage(status, 'evaluation', async () => {
+      const [base, trained] = await Promise.all([evaluate('base', model), evaluate('trained', trainedModel)]);
+      return { base, trained };
+    });
+    status.stages.evaluation.summary = summariseEvaluation(evaluation);
+  } else {
+    status.stages.evaluation = { state: 'skipped', summary: 'no benchmarks configured (evaluation.benchmarks) or no trained model' };
+  }
+
   const report = await runStage(status, 'report', () =>
     cpuActivities(config.stages.report).writeReport({
       experimentId: input.experimentId,
@@ -135,11 +168,23 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
       teacher,
       masks,
       training,
+      evaluation,
     }),
   );
   status.state = 'completed';
   upsertSearchAttributes([{ key: stageKey, value: 'completed' }]);
-  return { experimentId: input.experimentId, dataset, teacher, masks, training, report, status };
+  return { experimentId: input.experimentId, dataset, teacher, masks, training, evaluation, report, status };
+}
+
+function summariseEvaluation({ base, trained }: { base: EvaluationResult; trained: EvaluationResult }): string {
+  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+  return trained.benchmarks
+    .map((t, i) => {
+      const b = base.benchmarks[i];
+      const plus = t.score.plus ? `, plus ${pct(b.score.plus?.['pass@1'])} -> ${pct(t.score.plus['pass@1'])}` : '';
+      return `${t.benchmark} pass@1 ${pct(b.score.base['pass@1'])} -> ${pct(t.score.base['pass@1'])}${plus}`;
+    })
+    .join('; ');
 }
 
 function summariseTeacher(results: TeacherShardResult[]): string {

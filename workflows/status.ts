@@ -1,7 +1,7 @@
 /** What `fait status` asks a running experiment: one query, answered from workflow state. */
 import { defineQuery } from '@temporalio/workflow';
 
-export const stageNames = ['dataset', 'teacher', 'masks', 'training', 'report'] as const;
+export const stageNames = ['dataset', 'teacher', 'masks', 'training', 'evaluation', 'report'] as const;
 export type StageName = (typeof stageNames)[number];
 
 export type StageState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
