@@ -141,13 +141,17 @@ def parse_config(raw: dict) -> Config:
     return config
 
 
-def load_config(path: str) -> Config:
+def read_json_file(path: str):
+    """A JSON config file's content; an unreadable file or invalid JSON is bad input."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise BadInputError(f"config {path}: {error.strerror}") from None
     try:
-        raw = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInputError(f"config {path}: not valid JSON ({error.msg} at line {error.lineno})") from None
-    return parse_config(raw)
+
+
+def load_config(path: str) -> Config:
+    return parse_config(read_json_file(path))

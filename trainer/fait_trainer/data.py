@@ -61,7 +61,7 @@ class Dataset:
     dropped: list = field(default_factory=list)  # ids whose prompt alone fills max_length
 
 
-def read_jsonl(path: str) -> list[tuple[dict, str]]:
+def read_jsonl(path: str, required_key: str | None = "id") -> list[tuple[dict, str]]:
     """Records with ``file:line`` for messages; bad JSON or a non-object line is bad input."""
     file = Path(path)
     if not file.is_file():
@@ -76,8 +76,10 @@ def read_jsonl(path: str) -> list[tuple[dict, str]]:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 raise BadInputError(f"{where}: not valid JSON ({error.msg})") from None
-            if not isinstance(record, dict) or "id" not in record:
-                raise BadInputError(f'{where}: expected a JSON object with an "id"')
+            if not isinstance(record, dict):
+                raise BadInputError(f"{where}: expected a JSON object")
+            if required_key is not None and required_key not in record:
+                raise BadInputError(f'{where}: expected a JSON object with an "{required_key}"')
             records.append((record, where))
     return records
 

@@ -58,7 +58,8 @@ from pathlib import Path
 import torch
 
 from .checkpoint import _fsync
-from .config import CHOICES, _is_int
+from .config import CHOICES, _is_int, read_json_file
+from .data import read_jsonl
 from .errors import EXIT_TERMINATED, BadInputError
 from .model import load_tokenizer
 from .progress import Progress
@@ -119,14 +120,7 @@ def parse_generate_config(raw) -> GenerateConfig:
 
 
 def load_generate_config(path: str) -> GenerateConfig:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise BadInputError(f"config {path}: {error.strerror}") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadInputError(f"config {path}: not valid JSON ({error.msg} at line {error.lineno})") from None
+    raw = read_json_file(path)
     return parse_generate_config(raw)
 
 
@@ -140,35 +134,22 @@ class Task:
 
 def read_tasks(path: str) -> list[Task]:
     """The tasks in file order; a missing or empty file, or a malformed line, is bad input."""
-    file = Path(path)
-    if not file.is_file():
-        raise BadInputError(f"tasks {path}: file not found")
     tasks, seen = [], set()
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BadInputError(f"{where}: not valid JSON ({error.msg})") from None
-            if not isinstance(record, dict):
-                raise BadInputError(f"{where}: expected a JSON object")
-            task_id, prompt = record.get("task_id"), record.get("prompt")
-            if not isinstance(task_id, str) or not task_id:
-                raise BadInputError(f'{where}: expected a non-empty string "task_id"')
-            if not isinstance(prompt, str):
-                raise BadInputError(f'{where}: expected a string "prompt"')
-            entry_point, kind = record.get("entry_point"), record.get("kind", "complete")
-            if entry_point is not None and not isinstance(entry_point, str):
-                raise BadInputError(f'{where}: "entry_point" must be a string')
-            if kind not in KINDS:
-                raise BadInputError(f'{where}: "kind" must be one of {list(KINDS)}, got {kind!r}')
-            if task_id in seen:
-                raise BadInputError(f"{where}: task_id {task_id!r} appears twice")
-            seen.add(task_id)
-            tasks.append(Task(task_id, prompt, entry_point, kind))
+    for record, where in read_jsonl(path, required_key=None):
+        task_id, prompt = record.get("task_id"), record.get("prompt")
+        if not isinstance(task_id, str) or not task_id:
+            raise BadInputError(f'{where}: expected a non-empty string "task_id"')
+        if not isinstance(prompt, str):
+            raise BadInputError(f'{where}: expected a string "prompt"')
+        entry_point, kind = record.get("entry_point"), record.get("kind", "complete")
+        if entry_point is not None and not isinstance(entry_point, str):
+            raise BadInputError(f'{where}: "entry_point" must be a string')
+        if kind not in KINDS:
+            raise BadInputError(f'{where}: "kind" must be one of {list(KINDS)}, got {kind!r}')
+        if task_id in seen:
+            raise BadInputError(f"{where}: task_id {task_id!r} appears twice")
+        seen.add(task_id)
+        tasks.append(Task(task_id, prompt, entry_point, kind))
     if not tasks:
         raise BadInputError(f"tasks {path}: no tasks")
     return tasks
