@@ -26,7 +26,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
         namespace: settings.namespace,
         taskQueue: taskQueues.cpu,
         workflowsPath: require.resolve('../workflows'),
-        activities: createCpuActivities(store, path.join(settings.stateDir, 'teacher-cache')),
+        activities: createCpuActivities(store, settings.stateDir),
         maxConcurrentActivityTaskExecutions: settings.concurrency.cpu,
       }),
     );
@@ -37,7 +37,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
         connection,
         namespace: settings.namespace,
         taskQueue: taskQueues.gpu,
-        activities: createGpuActivities(settings.stateDir, settings.python),
+        activities: createGpuActivities(store, settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.gpu,
       }),
     );
