@@ -11,8 +11,10 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { artifactPath, readArtifact, readJsonlArtifact, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
 import { projectRoot } from '../config/settings';
 import {
+  DataFileError,
   evaluateBatch,
-  loadBenchmark,
+  loadBenchmark as loadVerifiedBenchmark,
+  type LoadedBenchmark,
   parseSamplesJsonl,
   scoreVerdicts,
   toProgramSamples,
@@ -45,6 +47,16 @@ export interface BenchmarkSamples {
   samples: ArtifactRef;
   /** Samples of the file for tasks of none of the selected benchmarks. */
   unknown: string[];
+}
+
+/** Missing or altered benchmark files are bad input: retrying cannot make them appear. */
+function loadBenchmark(name: string): LoadedBenchmark {
+  try {
+    return loadVerifiedBenchmark(name);
+  } catch (err) {
+    if (err instanceof DataFileError) throw ApplicationFailure.create({ type: 'BenchmarkData', nonRetryable: true, message: err.message });
+    throw err;
+  }
 }
 
 export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: string) {

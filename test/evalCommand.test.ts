@@ -87,6 +87,22 @@ describe('fait eval', () => {
     assert.equal(he.tasks, 3);
   });
 
+  test('missing benchmark data fails at once, naming the file and FAIT_DATA_DIR', async () => {
+    const started = Date.now();
+    const samples = path.join(dir, 'one.jsonl');
+    writeFileSync(samples, JSON.stringify({ task_id: 'HumanEval/0', solution: 'pass' }) + '\n');
+    const saved = t.env.FAIT_DATA_DIR;
+    t.env.FAIT_DATA_DIR = path.join(dir, 'no-data');
+    try {
+      const { code, stderr } = await cli(['eval', '--samples', samples, '--benchmarks', 'mbpp+']);
+      assert.equal(code, 1);
+      assert.match(stderr, /fait eval: benchmark file .*MbppPlus-v0\.2\.0\.jsonl\.gz is missing \(data folder: .*no-data; set FAIT_DATA_DIR\)/);
+      assert.ok(Date.now() - started < 60_000, 'not retried');
+    } finally {
+      t.env.FAIT_DATA_DIR = saved;
+    }
+  });
+
   test('an unknown benchmark or a missing source is bad input (exit 2)', async () => {
     const unknown = await cli(['eval', '--samples', 'x.jsonl', '--benchmarks', 'humaneval+,apps']);
     assert.equal(unknown.code, 2);

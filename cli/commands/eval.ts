@@ -13,6 +13,7 @@ import { taskQueues } from '../../temporal/queues';
 import type { EvaluationInput, EvaluationResult } from '../../workflows';
 import { exitCodes, withTemporal } from '../context';
 import { withInProcessWorkers, type WorkerMode } from '../inProcessWorkers';
+import { failureMessage } from '../runView';
 import { defaultRunId } from './run';
 
 interface EvalOptions {
@@ -61,7 +62,13 @@ export function registerEval(program: Command): void {
         withInProcessWorkers(temporal, settings, options.worker, async () => {
           const handle = await temporal.client.workflow.start('faitEvaluation', { taskQueue: taskQueues.cpu, workflowId: input.runId, args: [input] });
           process.stderr.write(`${input.runId}\n`);
-          const result = (await handle.result()) as EvaluationResult;
+          let result: EvaluationResult;
+          try {
+            result = (await handle.result()) as EvaluationResult;
+          } catch (err) {
+            process.stderr.write(`fait eval: ${failureMessage(err as Error)}\n`);
+            return exitCodes.runFailed;
+          }
           if (options.json) process.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
           else printReport(result);
           return 0;
