@@ -8,8 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { artifactPath, readArtifact, readJsonlArtifact, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
+import { artifactPath, readArtifact, readJsonlArtifact, sha256Hex, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
+import { missingSecretMessage, readSecret } from '../config/secrets';
 import { projectRoot } from '../config/settings';
+import { AnswerCache } from '../teacher/cache';
+import { createClient, PermanentTeacherError, requestCompletion } from '../teacher/llmClient';
+import { RateLimiter } from '../teacher/rateLimit';
+import { withRetries } from '../teacher/retry';
 import {
   DataFileError,
   evaluateBatch,
@@ -30,6 +35,15 @@ export interface GenerationSettings {
   promptFormat: 'magicoder' | null;
   /** Only the first N tasks of each benchmark (smoke runs). */
   limit?: number;
+}
+
+/** A model served behind an OpenAI-compatible API (e.g. vLLM), instead of a local directory. */
+export interface EndpointSettings {
+  baseUrl: string;
+  model: string;
+  /** Name of the variable holding the API key; the key never enters workflow data. */
+  apiKeyEnv: string;
+  concurrency: number;
 }
 
 export interface EvaluateBatchInput {
@@ -59,7 +73,7 @@ function loadBenchmark(name: string): LoadedBenchmark {
   }
 }
 
-export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: string) {
+export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: string, python: string) {
   return {
     /** The generation tasks of a benchmark, as the trainer's `generate` command reads them. */
     async writeGenerationTasks({ benchmark, limit }: { benchmark: string; limit?: number }): Promise<ArtifactRef> {
@@ -108,12 +122,69 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
       }
     },
 
+    /**
+     * Greedy samples from an OpenAI-compatible endpoint with the teacher's request rules (bounded
+     * retries, fail-fast on 4xx, every answer cached), extracted with EvalPlus's sanitize.
+     */
+    async generateViaEndpoint(input: { benchmark: string; tasks: ArtifactRef; endpoint: EndpointSettings; maxNewTokens: number }): Promise<ArtifactRef> {
+      const ctx = Context.current();
+      const apiKey = readSecret(input.endpoint.apiKeyEnv);
+      if (!apiKey) throw ApplicationFailure.create({ type: 'MissingSecret', nonRetryable: true, message: missingSecretMessage(input.endpoint.apiKeyEnv) });
+      const endpoint = { baseUrl: input.endpoint.baseUrl, model: input.endpoint.model, temperature: 0, maxTokens: input.maxNewTokens, timeoutMs: 300_000 };
+      const client = createClient(endpoint, apiKey);
+      const cache = new AnswerCache(path.join(stateDir, 'generation-cache'));
+      const limiter = new RateLimiter(input.endpoint.concurrency);
+      const tasks = readJsonlArtifact<{ task_id: string; prompt: string; entry_point: string }>(input.tasks);
+      const progress: Progress = { phase: 'generating', done: 0, total: tasks.length, unit: 'tasks' };
+      const raws = await Promise.all(
+        tasks.map(async (task) => {
+          // EvalPlus's OpenAI provider: the instruction prefix and the prompt in a python fence.
+          const message = `${instructionPrefix}\n\`\`\`python\n${task.prompt.trim()}\n\`\`\``;
+          const key = AnswerCache.key({ promptSha256: sha256Hex(message), model: endpoint.model, temperature: 0, sample: 0, seed: 0 });
+          let answer = cache.get(key);
+          if (!answer) {
+            const completion = await limiter.run(() =>
+              withRetries({ maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 60_000 }, () => requestCompletion(client, endpoint, message, 0)).catch((err) => {
+                if (err instanceof PermanentTeacherError) throw ApplicationFailure.create({ type: 'EndpointRejected', nonRetryable: true, message: err.message });
+                throw err;
+              }),
+            );
+            answer = { text: completion.ok ? completion.text : '', reason: completion.ok ? undefined : completion.reason, model: endpoint.model, createdAt: new Date().toISOString() };
+            await cache.put(key, answer);
+          }
+          progress.done += 1;
+          ctx.heartbeat(progress);
+          return answer.text ?? '';
+        }),
+      );
+      const solutions = await sanitizeAll(python, tasks.map((t, i) => ({ raw: raws[i], entry_point: t.entry_point })));
+      return store.putJsonl(tasks.map((t, i) => ({ task_id: t.task_id, solution: solutions[i], raw: raws[i] })));
+    },
+
     async scoreBenchmark({ benchmark, verdicts }: { benchmark: string; verdicts: ArtifactRef[] }): Promise<{ score: BenchmarkScore; verdicts: ArtifactRef }> {
       const bench = loadBenchmark(benchmark);
       const all = verdicts.flatMap((ref) => readJsonlArtifact<SampleVerdict>(ref));
       return { score: scoreVerdicts(bench.spec, all), verdicts: store.putJsonl(all) };
     },
   };
+}
+
+const instructionPrefix = 'Please provide a self-contained Python script that solves the following problem in a markdown code block:';
+
+/** EvalPlus's sanitize over many answers in one Python process. */
+function sanitizeAll(python: string, items: { raw: string; entry_point: string }[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, ['-m', 'fait_trainer', 'sanitize'], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { solution: string }).solution)) : reject(new Error(`sanitize failed (exit ${code}): ${err.trim().slice(-500)}`)),
+    );
+    child.stdin.end(items.map((i) => JSON.stringify(i) + '\n').join(''));
+  });
 }
 
 export function createGenerationActivities(store: ArtifactStore, stateDir: string, python: string) {

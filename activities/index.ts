@@ -11,12 +11,12 @@ import { createReportActivities } from './report';
 import { createTeacherActivities } from './teacher';
 import { createTrainingActivities } from './training';
 
-export function createCpuActivities(store: ArtifactStore, stateDir: string) {
+export function createCpuActivities(store: ArtifactStore, stateDir: string, python: string) {
   return {
     ...createDatasetActivities(store),
     ...createTeacherActivities(store, path.join(stateDir, 'teacher-cache')),
     ...createMasksActivities(store),
-    ...createEvaluationCpuActivities(store, stateDir),
+    ...createEvaluationCpuActivities(store, stateDir, python),
     ...createReportActivities(store),
   };
 }
@@ -32,5 +32,5 @@ export type { DatasetResult, DatasetProgress, PrepareDatasetInput } from './data
 export type { MaskShardInput, MaskShardResult } from './masks';
 export type { TeacherShardInput, TeacherShardResult } from './teacher';
 export type { TrainEpochInput, TrainEpochResult } from './training';
-export type { BenchmarkSamples, EvaluateBatchInput, GenerationSettings } from './evaluation';
+export type { BenchmarkSamples, EndpointSettings, EvaluateBatchInput, GenerationSettings } from './evaluation';
 export type { ReportInput } from './report';

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { projectRoot } from '../config/settings';
 import { resolveDataDir } from '../evaluation';
+import { startOpenAiDouble } from './helpers/openaiDouble';
 import { startTestTemporal, type TestTemporal } from './helpers/temporal';
 
 const fait = path.join(projectRoot, 'bin', 'fait');
@@ -87,6 +88,31 @@ describe('fait eval', () => {
     assert.equal(he.tasks, 3);
   });
 
+  test('an OpenAI-compatible endpoint: greedy answers are extracted with EvalPlus’s sanitize, checked, and cached', async () => {
+    const double = await startOpenAiDouble({ apiKey: 'sk-eval-endpoint', model: 'served-model' });
+    t.env.FAIT_TEST_ENDPOINT_KEY = 'sk-eval-endpoint';
+    try {
+      const args = ['eval', '--endpoint', double.baseUrl, '--endpoint-model', 'served-model', '--api-key-env', 'FAIT_TEST_ENDPOINT_KEY', '--benchmarks', 'humaneval+', '--limit', '3', '--json'];
+      const first = await cli(args);
+      assert.equal(first.code, 0, first.stderr);
+      const [he] = JSON.parse(first.stdout).benchmarks;
+      const lines = readFileSync(fileURLToPath(he.samples), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.task_id), ['HumanEval/0', 'HumanEval/1', 'HumanEval/2']);
+      for (const l of lines) {
+        assert.match(l.raw, /^Here is the function:\n```python\n/);
+        assert.doesNotMatch(l.solution, /```|Here is/, 'the markdown around the code is gone');
+        assert.match(l.solution, /def \w+\(/);
+      }
+      assert.equal(he.verdicts.length, 3);
+      assert.equal(double.requests.length, 3);
+      const again = await cli(args);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(double.requests.length, 3, 'a second evaluation re-uses the cached answers');
+    } finally {
+      await double.close();
+    }
+  });
+
   test('missing benchmark data fails at once, naming the file and FAIT_DATA_DIR', async () => {
     const started = Date.now();
     const samples = path.join(dir, 'one.jsonl');
@@ -109,6 +135,6 @@ describe('fait eval', () => {
     assert.match(unknown.stderr, /unknown benchmark apps; expected humaneval, humaneval\+/);
     const neither = await cli(['eval', '--benchmarks', 'mbpp+']);
     assert.equal(neither.code, 2);
-    assert.match(neither.stderr, /exactly one of --samples FILE or --model DIR/);
+    assert.match(neither.stderr, /exactly one of --samples FILE, --model DIR or --endpoint URL/);
   });
 });

@@ -26,7 +26,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
         namespace: settings.namespace,
         taskQueue: taskQueues.cpu,
         workflowsPath: require.resolve('../workflows'),
-        activities: createCpuActivities(store, settings.stateDir),
+        activities: createCpuActivities(store, settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.cpu,
       }),
     );

@@ -2,7 +2,7 @@
  * faitEvaluation: pass@1 of a model (greedy generation on fait-gpu) or of an existing samples file
  * on the selected benchmarks, checked in the sandbox on fait-cpu one batch per activity.
  */
-import type { BenchmarkSamples, GenerationSettings } from '../activities';
+import type { BenchmarkSamples, EndpointSettings, GenerationSettings } from '../activities';
 import type { ArtifactRef } from '../artifacts/store';
 import type { StageOptions } from '../config/schema';
 import type { BenchmarkScore } from '../evaluation/score';
@@ -14,8 +14,10 @@ export interface EvaluationInput {
   benchmarks: string[];
   /** Evaluate this samples file (EvalPlus's format)... */
   samples?: ArtifactRef;
-  /** ...or generate samples from this model directory. */
+  /** ...or generate samples from this model directory... */
   model?: string;
+  /** ...or from a model served behind an OpenAI-compatible endpoint. */
+  endpoint?: EndpointSettings;
   generation: GenerationSettings;
   sandbox: SandboxMode;
   /** Samples checked per activity. */
@@ -50,10 +52,17 @@ export async function faitEvaluation(input: EvaluationInput): Promise<Evaluation
       const samples = await generateSamples({ runId: input.runId, benchmark, model: input.model, tasks, generation: input.generation });
       selected.push({ benchmark, samples, unknown: [] });
     }
+  } else if (input.endpoint !== undefined) {
+    selected = [];
+    for (const benchmark of input.benchmarks) {
+      const tasks = await cpu.writeGenerationTasks({ benchmark, limit: input.generation.limit });
+      const samples = await cpu.generateViaEndpoint({ benchmark, tasks, endpoint: input.endpoint, maxNewTokens: input.generation.maxNewTokens });
+      selected.push({ benchmark, samples, unknown: [] });
+    }
   } else if (input.samples !== undefined) {
     selected = await cpu.selectSamples({ samples: input.samples, benchmarks: input.benchmarks });
   } else {
-    throw new Error('faitEvaluation needs samples or a model');
+    throw new Error('faitEvaluation needs samples, a model or an endpoint');
   }
 
   const benchmarks = await Promise.all(

@@ -20,6 +20,9 @@ interface EvalOptions {
   benchmarks: string;
   samples?: string;
   model?: string;
+  endpoint?: string;
+  endpointModel?: string;
+  apiKeyEnv: string;
   json?: boolean;
   limit?: number;
   batchSize: number;
@@ -37,6 +40,9 @@ export function registerEval(program: Command): void {
     .requiredOption('--benchmarks <list>', `comma-separated: ${BENCHMARK_NAMES.join(', ')}`)
     .option('--samples <file>', 'evaluate this samples file ({"task_id", "solution"} per line) instead of generating')
     .option('--model <dir>', 'generate greedy samples from this Hugging Face model directory')
+    .option('--endpoint <url>', 'generate greedy samples from an OpenAI-compatible endpoint (e.g. vLLM) instead')
+    .option('--endpoint-model <name>', 'the served model name (with --endpoint)')
+    .option('--api-key-env <variable>', 'environment variable holding the endpoint’s API key', 'OPENAI_API_KEY')
     .option('--json', 'print pass@1 per benchmark and every task’s verdict as JSON')
     .option('--limit <n>', 'only the first N tasks of each benchmark (with --model)', (v) => Number.parseInt(v, 10))
     .option('--batch-size <n>', 'samples checked per activity', (v) => Number.parseInt(v, 10), 50)
@@ -48,11 +54,14 @@ export function registerEval(program: Command): void {
     .action(async (options: EvalOptions) => {
       const benchmarks = options.benchmarks.split(',').map((b) => b.trim()).filter(Boolean);
       const unknown = benchmarks.filter((b) => !(BENCHMARK_NAMES as readonly string[]).includes(b));
-      if (unknown.length > 0 || benchmarks.length === 0 || (options.samples === undefined) === (options.model === undefined)) {
+      const sources = [options.samples, options.model, options.endpoint].filter((s) => s !== undefined).length;
+      if (unknown.length > 0 || benchmarks.length === 0 || sources !== 1 || (options.endpoint !== undefined && !options.endpointModel)) {
         process.stderr.write(
           unknown.length > 0
             ? `fait eval: unknown benchmark ${unknown.join(', ')}; expected ${BENCHMARK_NAMES.join(', ')}\n`
-            : 'fait eval: give exactly one of --samples FILE or --model DIR, and at least one benchmark\n',
+            : sources === 1
+              ? 'fait eval: --endpoint needs --endpoint-model\n'
+              : 'fait eval: give exactly one of --samples FILE, --model DIR or --endpoint URL, and at least one benchmark\n',
         );
         process.exitCode = exitCodes.badInput;
         return;
@@ -91,6 +100,7 @@ function evaluationInput(benchmarks: string[], options: EvalOptions): Evaluation
     benchmarks,
     samples,
     model: options.model && path.resolve(options.model),
+    endpoint: options.endpoint ? { baseUrl: options.endpoint, model: options.endpointModel!, apiKeyEnv: options.apiKeyEnv, concurrency: 16 } : undefined,
     generation: { batchSize: 8, maxNewTokens: options.maxNewTokens, promptFormat: options.promptFormat ?? null, limit: options.limit },
     sandbox: options.sandbox,
     batchSize: options.batchSize,

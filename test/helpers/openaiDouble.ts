@@ -65,6 +65,11 @@ export async function startOpenAiDouble(options: DoubleOptions): Promise<OpenAiD
       entry.outcome = 'unknown-model';
       return json(res, 404, { error: { message: `The model \`${body.model}\` does not exist`, code: 'model_not_found' } });
     }
+    if (!prompt.includes(correctMarker)) {
+      // Not a teacher prompt: an evaluation prompt, answered with the prompt's function completed.
+      const code = /```python\n([\s\S]*?)\n```/.exec(prompt)?.[1] ?? '';
+      return json(res, 200, completion(body.model, `Here is the function:\n\`\`\`python\n${code}\n    return None\n\`\`\`\nIt returns None.`));
+    }
     const correct = prompt.slice(prompt.indexOf(correctMarker) + correctMarker.length);
     // A record that no teacher can vary: every sample comes back identical, so it must end as a reject.
     const fault = correct.includes('ALWAYS-IDENTICAL') ? 'identical' : pick(n, options.faultRate ?? 0, faults);

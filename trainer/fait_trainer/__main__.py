@@ -21,7 +21,7 @@ from .progress import Progress, stdout_reserved_for_progress
 
 def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m fait_trainer", description="FAIT training (JSON-lines progress on stdout)")
-    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model"])
+    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model", "sanitize"])
     parser.add_argument("--config", help="JSON training config (train, launch) or generation config (generate)")
     parser.add_argument("--corpus", help="JSONL whose texts train the tiny model's tokenizer (tiny-model)")
     parser.add_argument("--out", help="model directory to write (tiny-model)")
@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
         if exit.code:
             Progress(sys.stdout).emit("error", kind="bad_input", message="invalid command line; see the usage on stderr")
             return EXIT_CODES["bad_input"]
+        return 0
+    if args.command == "sanitize":
+        from .generate import sanitize_stream
+
+        sanitize_stream(sys.stdin, sys.stdout)
         return 0
     if args.command == "tiny-model":
         from .tiny import make_tiny_model

@@ -205,6 +205,18 @@ def solution_for(raw: str, entry_point: str | None, sanitize) -> str:
     return sanitize(cut_at_stop(raw), entrypoint=entry_point)
 
 
+def sanitize_stream(source, sink) -> None:
+    """``{"raw", "entry_point"}`` JSON lines in, ``{"solution"}`` lines out: EvalPlus's extraction
+    for answers generated elsewhere (an OpenAI-compatible endpoint), as its codegen does for chat
+    models (the whole answer, sanitized with the entry point)."""
+    sanitize = evalplus_sanitizer()
+    for line in source:
+        if line.strip():
+            item = json.loads(line)
+            sink.write(json.dumps({"solution": sanitize(item["raw"], entrypoint=item.get("entry_point"))}) + "\n")
+    sink.flush()
+
+
 # ---------------------------------------------------------------------------------------------
 # Resumable output
 
