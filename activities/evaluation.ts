@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { artifactPath, readArtifact, readJsonlArtifact, sha256Hex, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
+import { artifactPath, readArtifact, readJsonlArtifact, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
 import { missingSecretMessage, readSecret } from '../config/secrets';
 import { projectRoot } from '../config/settings';
 import { AnswerCache } from '../teacher/cache';
-import { createClient, PermanentTeacherError, requestCompletion } from '../teacher/llmClient';
+import { cachedCompletion } from '../teacher/cachedCompletion';
+import { createClient, PermanentTeacherError } from '../teacher/llmClient';
 import { RateLimiter } from '../teacher/rateLimit';
-import { withRetries } from '../teacher/retry';
 import {
   DataFileError,
   evaluateBatch,
@@ -131,27 +131,24 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
       const apiKey = readSecret(input.endpoint.apiKeyEnv);
       if (!apiKey) throw ApplicationFailure.create({ type: 'MissingSecret', nonRetryable: true, message: missingSecretMessage(input.endpoint.apiKeyEnv) });
       const endpoint = { baseUrl: input.endpoint.baseUrl, model: input.endpoint.model, temperature: 0, maxTokens: input.maxNewTokens, timeoutMs: 300_000 };
-      const client = createClient(endpoint, apiKey);
-      const cache = new AnswerCache(path.join(stateDir, 'generation-cache'));
-      const limiter = new RateLimiter(input.endpoint.concurrency);
+      const asker = {
+        client: createClient(endpoint, apiKey),
+        endpoint,
+        cache: new AnswerCache(path.join(stateDir, 'generation-cache')),
+        limiter: new RateLimiter(input.endpoint.concurrency),
+        policy: { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 60_000 },
+        counters: { calls: 0, cached: 0, retries: 0 },
+      };
       const tasks = readJsonlArtifact<{ task_id: string; prompt: string; entry_point: string }>(input.tasks);
       const progress: Progress = { phase: 'generating', done: 0, total: tasks.length, unit: 'tasks' };
       const raws = await Promise.all(
         tasks.map(async (task) => {
           // EvalPlus's OpenAI provider: the instruction prefix and the prompt in a python fence.
           const message = `${instructionPrefix}\n\`\`\`python\n${task.prompt.trim()}\n\`\`\``;
-          const key = AnswerCache.key({ promptSha256: sha256Hex(message), model: endpoint.model, temperature: 0, sample: 0, seed: 0 });
-          let answer = cache.get(key);
-          if (!answer) {
-            const completion = await limiter.run(() =>
-              withRetries({ maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 60_000 }, () => requestCompletion(client, endpoint, message, 0)).catch((err) => {
-                if (err instanceof PermanentTeacherError) throw ApplicationFailure.create({ type: 'EndpointRejected', nonRetryable: true, message: err.message });
-                throw err;
-              }),
-            );
-            answer = { text: completion.ok ? completion.text : '', reason: completion.ok ? undefined : completion.reason, model: endpoint.model, createdAt: new Date().toISOString() };
-            await cache.put(key, answer);
-          }
+          const answer = await cachedCompletion(asker, message, 0, 0).catch((err) => {
+            if (err instanceof PermanentTeacherError) throw ApplicationFailure.create({ type: 'EndpointRejected', nonRetryable: true, message: err.message });
+            throw err;
+          });
           progress.done += 1;
           ctx.heartbeat(progress);
           return answer.text ?? '';

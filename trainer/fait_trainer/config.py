@@ -78,15 +78,22 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def reject_unknown_keys(raw: dict, settings, prefix: str = "") -> None:
+    """Every key of ``raw`` must be a field of the dataclass ``settings``: a misspelt key would
+    otherwise silently fall back to its default."""
+    known = {f.name for f in fields(settings)}
+    for key in raw:
+        if key not in known:
+            name = f"{prefix}{key}" if prefix else repr(key)
+            raise BadInputError(f"config: unknown key {name} (expected one of {sorted(known)})")
+
+
 def _lora(value) -> LoraSettings | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         raise BadInputError("config: lora must be null or an object {r, alpha, dropout, target_modules}")
-    known = {f.name for f in fields(LoraSettings)}
-    for key in value:
-        if key not in known:
-            raise BadInputError(f"config: unknown key lora.{key} (expected {sorted(known)})")
+    reject_unknown_keys(value, LoraSettings, "lora.")
     lora = LoraSettings(**value)
     if not _is_int(lora.r) or lora.r < 1 or not _is_number(lora.alpha) or not _is_number(lora.dropout) or not 0 <= lora.dropout < 1:
         raise BadInputError("config: lora.r must be a positive integer, lora.alpha a number, lora.dropout in [0, 1)")
@@ -98,10 +105,7 @@ def _lora(value) -> LoraSettings | None:
 def parse_config(raw: dict) -> Config:
     if not isinstance(raw, dict):
         raise BadInputError("config: expected a JSON object")
-    known = {f.name for f in fields(Config)}
-    for key in raw:
-        if key not in known:
-            raise BadInputError(f"config: unknown key {key!r}")
+    reject_unknown_keys(raw, Config)
     for key in REQUIRED:
         if key not in raw:
             raise BadInputError(f"config: missing key {key!r}")

@@ -52,13 +52,13 @@ import signal
 import sys
 import time
 import types
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from .checkpoint import _fsync
-from .config import CHOICES, _is_int, read_json_file
+from .config import CHOICES, _is_int, read_json_file, reject_unknown_keys
 from .data import read_jsonl
 from .errors import EXIT_TERMINATED, BadInputError
 from .model import load_tokenizer
@@ -98,10 +98,7 @@ class GenerateConfig:
 def parse_generate_config(raw) -> GenerateConfig:
     if not isinstance(raw, dict):
         raise BadInputError("config: expected a JSON object")
-    known = {f.name for f in fields(GenerateConfig)}
-    for key in raw:
-        if key not in known:
-            raise BadInputError(f"config: unknown key {key!r}")
+    reject_unknown_keys(raw, GenerateConfig)
     for key in ("model_dir", "tasks", "output"):
         if key not in raw:
             raise BadInputError(f"config: missing key {key!r}")
