@@ -8,6 +8,8 @@ export { align, editDistance, toEditops, Alignment, AlignOptions, OP_DELETE, OP_
 export { Span, spansFromSortedPositions, normalizeSpans, intersectSpans, spansLength, isNormalized } from './spans';
 export { codeLineFlags, codeSpans, openingFenceLength, isClosingFence } from './codeBlocks';
 export { maskPair, MaskOptions, PairMask, PairStats, SideMask, Segments } from './pairMask';
+export { anchorGapsOnSide } from './anchorGaps';
+export { countEmptySides, formatEmptySides, EmptySides } from './emptySides';
 export {
   maskRecord,
   maskRecords,

@@ -6,7 +6,8 @@
 //   * Character level: an optimal Levenshtein alignment transforming a into c
 //     (levenshtein.ts); an inserted character is marked in c, a deleted one in a, and a
 //     substituted one in both. So with S substitutions, I insertions and D deletions:
-//       editDistance = S + I + D, markedCharsCorrect = S + I, markedCharsIncorrect = S + D.
+//       editDistance = S + I + D, markedCharsCorrect = S + I, markedCharsIncorrect = S + D
+//     (without anchorGaps, below).
 //   * All offsets are code points (codePoints.ts); spans are sorted, merged, half-open
 //     (spans.ts).
 //   * segments: 'code' computes both alignments on the whole texts (so that context outside the
@@ -14,7 +15,11 @@
 //     blocks of the respective text (codeBlocks.ts): char spans are intersected with the code
 //     lines, lineMask entries of non-code lines are set to 0. The stats' line counts and edit
 //     distance still describe the whole texts; the marked counts describe the kept marks.
+//   * anchorGaps (option, off by default): a gap on one side (characters only the other side has)
+//     also marks the neighbouring characters and the line of the gap on the side without them;
+//     see anchorGaps.ts for the exact rule.
 
+import { anchorGapsOnSide } from './anchorGaps';
 import { codeLineFlags, codeSpans } from './codeBlocks';
 import { alignCore, OP_DELETE, OP_INSERT, script } from './levenshtein';
 import { diffTextLines } from './lineDiff';
@@ -27,6 +32,8 @@ export type Segments = 'all' | 'code';
 export interface MaskOptions {
   /** Which part of each response may be marked (default 'all'). */
   segments?: Segments;
+  /** Also mark, on the side without them, where a gap's characters are missing (default false). */
+  anchorGaps?: boolean;
 }
 
 export interface SideMask {
@@ -77,6 +84,10 @@ export function maskPair(correct: string, incorrect: string, options: MaskOption
   if (segments !== 'all' && segments !== 'code') {
     throw new TypeError(`segments must be 'all' or 'code', got ${JSON.stringify(segments)}`);
   }
+  const anchorGaps = options.anchorGaps ?? false;
+  if (typeof anchorGaps !== 'boolean') {
+    throw new TypeError(`anchorGaps must be a boolean, got ${JSON.stringify(anchorGaps)}`);
+  }
   bufC.decode(correct);
   bufA.decode(incorrect);
 
@@ -112,6 +123,25 @@ export function maskPair(correct: string, incorrect: string, options: MaskOption
   const lines = diffTextLines(bufA, bufC, al.prefix, al.suffix);
   const lineMaskC = toNumberArray(lines.added, bufC.lines);
   const lineMaskA = toNumberArray(lines.deleted, bufA.lines);
+
+  if (anchorGaps) {
+    // Gap positions: in a, the source position of each run of insertions; in c, the destination
+    // position of each run of deletions (runs share the position, so consecutive repeats are
+    // skipped; a repeat further on would only mark the same characters again).
+    const gapsA: number[] = [];
+    const gapsC: number[] = [];
+    for (let t = 0; t < distance; t++) {
+      if (kinds[t] === OP_INSERT) {
+        if (gapsA.length === 0 || gapsA[gapsA.length - 1] !== src[t]) gapsA.push(src[t]);
+      } else if (kinds[t] === OP_DELETE) {
+        if (gapsC.length === 0 || gapsC[gapsC.length - 1] !== dest[t]) gapsC.push(dest[t]);
+      }
+    }
+    spansA = anchorGapsOnSide(bufA, gapsA, spansA, lineMaskA);
+    spansC = anchorGapsOnSide(bufC, gapsC, spansC, lineMaskC);
+    na = spansLength(spansA);
+    nc = spansLength(spansC);
+  }
 
   if (segments === 'code') {
     const linesC = splitLines(correct);

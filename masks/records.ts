@@ -17,6 +17,8 @@ export interface RecordOptions {
   maxChars?: number;
   /** Default segments when a record has no "segments" field (default 'all'). */
   segments?: Segments;
+  /** Anchor one-sided gaps on the side without them (see anchorGaps.ts; default false). */
+  anchorGaps?: boolean;
 }
 
 export type RecordId = string | number;
@@ -44,7 +46,7 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function checkOptions(opts: RecordOptions): { maxChars: number; segments: Segments } {
+function checkOptions(opts: RecordOptions): { maxChars: number; segments: Segments; anchorGaps: boolean } {
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
   if (!Number.isInteger(maxChars) || maxChars < 0) {
     throw new RangeError(`maxChars must be a non-negative integer, got ${String(maxChars)}`);
@@ -53,7 +55,11 @@ function checkOptions(opts: RecordOptions): { maxChars: number; segments: Segmen
   if (segments !== 'all' && segments !== 'code') {
     throw new RangeError(`segments must be 'all' or 'code', got ${JSON.stringify(segments)}`);
   }
-  return { maxChars, segments };
+  const anchorGaps = opts.anchorGaps ?? false;
+  if (typeof anchorGaps !== 'boolean') {
+    throw new RangeError(`anchorGaps must be a boolean, got ${JSON.stringify(anchorGaps)}`);
+  }
+  return { maxChars, segments, anchorGaps };
 }
 
 function validId(v: unknown): v is RecordId {
@@ -62,7 +68,7 @@ function validId(v: unknown): v is RecordId {
 
 /** Masks one parsed record, or explains why it cannot. `line` is only copied into errors. */
 export function maskRecord(raw: unknown, opts: RecordOptions = {}, line?: number): RecordResult {
-  const { maxChars, segments: defaultSegments } = checkOptions(opts);
+  const { maxChars, segments: defaultSegments, anchorGaps } = checkOptions(opts);
   const fail = (error: Omit<RecordError, 'line'>): RecordResult => ({
     ok: false,
     error: line === undefined ? error : { ...error, line },
@@ -110,7 +116,7 @@ export function maskRecord(raw: unknown, opts: RecordOptions = {}, line?: number
     segments = rec.segments;
   }
   try {
-    const m = maskPair(rec.correct as string, rec.incorrect as string, { segments });
+    const m = maskPair(rec.correct as string, rec.incorrect as string, { segments, anchorGaps });
     return { ok: true, value: { id, correct: m.correct, incorrect: m.incorrect, stats: m.stats } };
   } catch (err) {
     // Not expected; reported per record so that one bad pair cannot kill a batch.

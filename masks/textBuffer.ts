@@ -58,6 +58,19 @@ export class TextBuffer {
   lineStart(k: number): number {
     return k === 0 ? 0 : this.lineEnds[k - 1];
   }
+
+  /** The line that holds code point `x` (0 <= x < len): the first line whose end is past x. */
+  lineOf(x: number): number {
+    const ends = this.lineEnds;
+    let lo = 0;
+    let hi = this.lines - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
 }
 
 /** Whether line i of x and line j of y have the same code points. */
