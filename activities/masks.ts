@@ -9,7 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { readJsonlArtifact, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
 import type { MasksConfig } from '../config/schema';
 import type { TrainingRecord } from '../dataset/records';
-import { formatMaskLine, type MaskLine, type RecordError } from '../masks';
+import { countEmptySides, formatEmptySides, formatMaskLine, type MaskLine, type RecordError } from '../masks';
 import type { MaskThreadInput, MaskThreadMessage } from './maskThread';
 import type { Progress } from './progress';
 
@@ -28,8 +28,17 @@ export interface MaskShardResult {
   rejects: ArtifactRef;
   /** Records of the shard without an incorrect response (nothing to mask). */
   unpaired: number;
-  /** Sums over the masked pairs, for the stage summary. */
-  totals: { markedCharsCorrect: number; markedLinesCorrect: number; normalizedEditDistance: number };
+  /**
+   * Sums over the masked pairs, for the stage summary; emptyCorrectSide / emptyIncorrectSide count
+   * the pairs with no marked character on that side (absent from results of older versions).
+   */
+  totals: {
+    markedCharsCorrect: number;
+    markedLinesCorrect: number;
+    normalizedEditDistance: number;
+    emptyCorrectSide?: number;
+    emptyIncorrectSide?: number;
+  };
 }
 
 export function createMasksActivities(store: ArtifactStore) {
@@ -40,8 +49,11 @@ export function createMasksActivities(store: ArtifactStore) {
       const pairs = records
         .filter((r) => r.incorrect !== undefined)
         .map((r) => ({ id: r.id, correct: r.correct ?? r.response, incorrect: r.incorrect!, line: r.line }));
-      const { masks, rejects } = await maskInThread({ pairs, options: { segments: options.segments, maxChars: options.maxChars } });
-      log.info(`masks: ${masks.length} pairs masked, ${rejects.length} rejected`, { shard: shard.sha256.slice(0, 12) });
+      const { masks, rejects } = await maskInThread({ pairs, options: { segments: options.segments, maxChars: options.maxChars, anchorGaps: options.anchorGaps } });
+      const emptySides = countEmptySides(masks);
+      log.info(`masks: ${masks.length} pairs masked, ${rejects.length} rejected; ${formatEmptySides(emptySides)}`, {
+        shard: shard.sha256.slice(0, 12),
+      });
       const byId = new Map(records.map((r) => [r.id, r]));
       const trainingPairs = masks.map((m) => {
         const r = byId.get(String(m.id))!;
@@ -56,6 +68,7 @@ export function createMasksActivities(store: ArtifactStore) {
           markedCharsCorrect: sum(masks, (m) => m.stats.markedCharsCorrect),
           markedLinesCorrect: sum(masks, (m) => m.stats.markedLinesCorrect),
           normalizedEditDistance: sum(masks, (m) => m.stats.normalizedEditDistance),
+          ...emptySides,
         },
       };
     },

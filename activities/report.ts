@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { ArtifactRef, ArtifactStore } from '../artifacts/store';
 import type { ExperimentConfig } from '../config/schema';
 import type { DatasetResult } from './dataset';
+import { maskStatistics } from './maskStatistics';
 import type { MaskShardResult } from './masks';
 import type { TeacherShardResult } from './teacher';
 import type { TrainEpochResult } from './training';
@@ -34,6 +35,8 @@ export function createReportActivities(store: ArtifactStore) {
         writtenBy: hostname(),
         config: input.config,
         configSha256: input.configSha256,
+        // Over all masks shards: pair counts, means, and the pairs with a side without marks.
+        maskStatistics: input.masks ? maskStatistics(input.masks) : undefined,
         stages: { dataset: input.dataset, teacher: input.teacher, masks: input.masks, training: input.training, evaluation: input.evaluation },
       });
     },

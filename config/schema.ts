@@ -59,6 +59,12 @@ export type DatasetConfig = z.infer<typeof datasetSchema>;
 export const masksSchema = z.strictObject({
   /** all: the whole response, as in the paper; code: only characters inside fenced code blocks. */
   segments: z.enum(['all', 'code']).default('all'),
+  /**
+   * false (paper): a pair whose incorrect response only leaves code out (or only adds code) has
+   * no marked character on one side. true: such a gap also marks, on the side without it, the
+   * characters on each side of it and its line (masks/anchorGaps.ts).
+   */
+  anchorGaps: z.boolean().default(false),
   /** Longest response accepted by the masks stage, in code points. */
   maxChars: z.number().int().positive().default(100_000),
   /** Shards masked at the same time (each in its own thread on a worker). */

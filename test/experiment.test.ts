@@ -100,8 +100,33 @@ describe('faitExperiment on a real Temporal server', () => {
     assert.deepEqual(rejects, [{ id: 'long', field: 'correct', line: 3, reason: 'field "correct" is too long: 80 code points, the limit (maxChars) is 60' }]);
     assert.deepEqual(result.masks!.map((r) => r.unpaired), [0, 0]);
     assert.match(result.status.stages.masks.summary!, /^3 pairs masked, 1 rejected/);
+    // "flip" only adds a "=" in the incorrect response: its correct side has no marked character
+    assert.match(result.status.stages.masks.summary!, /; 1 with an empty correct side, 0 with an empty incorrect side$/);
     const report = JSON.parse(readArtifact(result.report).toString('utf8'));
     assert.deepEqual(report.stages.masks, result.masks);
+    assert.deepEqual(
+      [report.maskStatistics.pairsMasked, report.maskStatistics.rejected, report.maskStatistics.emptyCorrectSide, report.maskStatistics.emptyIncorrectSide],
+      [3, 1, 1, 0],
+    );
+  });
+
+  test('masks.anchorGaps reaches the masks stage: one-sided gaps are anchored and no side is empty', async () => {
+    const pairs = [
+      { id: 'flip', instruction: 'positive', response: 'x = [v for v in xs if v > 0]\n', incorrect: 'x = [v for v in xs if v >= 0]\n' },
+      { id: 'omit', instruction: 'sum', response: 'def f(xs):\n    xs = list(xs)\n    return sum(xs)\n', incorrect: 'def f(xs):\n    return sum(xs)\n' },
+    ];
+    const file = path.join(dir, 'gaps.jsonl');
+    writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    const input = experimentInput(file, {}, { teacher: { kind: 'dataset' }, masks: { anchorGaps: true } });
+    const result = (await (await startExperiment(t.client, input)).result()) as ExperimentResult;
+    const masks = result.masks!.flatMap((r) => readJsonlArtifact<MaskLine>(r.masks));
+    for (const m of masks) {
+      const pair = pairs.find((p) => p.id === m.id)!;
+      assert.deepEqual({ correct: m.correct, incorrect: m.incorrect, stats: m.stats }, maskPair(pair.response, pair.incorrect, { anchorGaps: true }));
+    }
+    // the common prefix takes the indentation, so the gap lies before "return": the last space and the "r"
+    assert.deepEqual(masks[1].incorrect, { lineMask: [0, 1], charSpans: [[14, 16]] });
+    assert.match(result.status.stages.masks.summary!, /^2 pairs masked, 0 rejected; .*; 0 with an empty correct side, 0 with an empty incorrect side$/);
   });
 
   test('a malformed line stops the run before any later stage, naming file and line; rejects are kept', async () => {

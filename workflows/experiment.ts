@@ -15,6 +15,7 @@ import {
 import type { DatasetResult, MaskShardResult, TeacherShardResult, TrainEpochResult } from '../activities';
 import type { ArtifactRef } from '../artifacts/store';
 import type { ExperimentConfig } from '../config/schema';
+import { formatMaskStatistics, maskStatistics } from '../activities/maskStatistics';
 import { cpuActivities, gpuActivities, mapWithLimit } from './activities';
 import { faitEvaluation, type EvaluationResult } from './evaluation';
 import { stageKey } from '../temporal/searchAttributes';
@@ -194,12 +195,7 @@ function summariseTeacher(results: TeacherShardResult[]): string {
 }
 
 function summariseMasks(results: MaskShardResult[]): string {
-  const masked = results.reduce((n, r) => n + r.masks.count, 0);
-  const rejected = results.reduce((n, r) => n + r.rejects.count, 0);
-  const distance = results.reduce((n, r) => n + r.totals.normalizedEditDistance, 0);
-  const chars = results.reduce((n, r) => n + r.totals.markedCharsCorrect, 0);
-  const mean = (total: number) => (masked > 0 ? total / masked : 0).toFixed(masked > 0 ? 3 : 0);
-  return `${masked} pairs masked, ${rejected} rejected; mean normalised edit distance ${mean(distance)}, mean marked chars ${mean(chars)}`;
+  return formatMaskStatistics(maskStatistics(results));
 }
 
 /** Runs one stage, keeping the status query and the FaitStage search attribute in step with it. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { writeFileAtomic } from '../../artifacts/atomic';
-import { formatMaskLine, maskRecords, type Segments } from '../../masks';
+import { countEmptySides, formatEmptySides, formatMaskLine, maskRecords, type Segments } from '../../masks';
 import { exitCodes } from '../context';
 
 interface MaskOptions {
@@ -14,6 +14,7 @@ interface MaskOptions {
   rejects?: string;
   segments: Segments;
   maxChars: number;
+  anchorGaps: boolean;
 }
 
 export function registerMask(program: Command): void {
@@ -24,6 +25,7 @@ export function registerMask(program: Command): void {
     .requiredOption('--out <file>', 'output JSONL, one {"id", "correct", "incorrect", "stats"} line per pair')
     .option('--rejects <file>', 'where rejected pairs are listed with their reasons (default: <out>.rejects.jsonl)')
     .addOption(new Option('--segments <which>', 'mark the whole response or only fenced code blocks').choices(['all', 'code']).default('all'))
+    .option('--anchor-gaps', 'also mark, on the side without them, where characters only the other side has are missing (masks.anchorGaps)', false)
     .option('--max-chars <n>', 'longest accepted text in code points', (v) => Number.parseInt(v, 10), 100_000)
     .action((options: MaskOptions) => {
       let text: string;
@@ -34,11 +36,16 @@ export function registerMask(program: Command): void {
         process.exitCode = exitCodes.badInput;
         return;
       }
-      const { masks, rejects } = maskRecords(text.split('\n'), { segments: options.segments, maxChars: options.maxChars });
+      const { masks, rejects } = maskRecords(text.split('\n'), {
+        segments: options.segments,
+        maxChars: options.maxChars,
+        anchorGaps: options.anchorGaps,
+      });
       const rejectsFile = options.rejects ?? `${options.out}.rejects.jsonl`;
       writeFileAtomic(options.out, masks.map((m) => formatMaskLine(m) + '\n').join(''));
       writeFileAtomic(rejectsFile, rejects.map((r) => JSON.stringify(r) + '\n').join(''));
-      process.stderr.write(`${masks.length} pairs masked into ${options.out}; ${rejects.length} rejected${rejects.length ? ` (listed in ${rejectsFile})` : ''}\n`);
+      const rejected = `${rejects.length} rejected${rejects.length ? ` (listed in ${rejectsFile})` : ''}`;
+      process.stderr.write(`${masks.length} pairs masked into ${options.out}; ${rejected}; ${formatEmptySides(countEmptySides(masks))}\n`);
       for (const r of rejects.slice(0, 5)) process.stderr.write(`  ${options.pairs}:${r.line}: ${r.reason}\n`);
     });
 }
