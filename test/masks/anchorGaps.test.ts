@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { masksSchema } from '../../config/schema';
 import { countEmptySides, isNormalized, maskPair, maskRecords, spansLength, splitLines, type PairMask } from '../../masks';
 import { binaryText, graphemeText, lineText, similarPair, smallText } from './arbitraries';
-import { cps, referenceEditops } from './reference';
+import { cps, positions, referenceEditops } from './reference';
 
 const on = { anchorGaps: true };
 
@@ -147,12 +147,6 @@ const pairArbs: [string, fc.Arbitrary<[string, string]>][] = [
   ['similar texts', similarPair(smallText(120), 5)],
   ['similar code', similarPair(lineText(20), 6)],
 ];
-
-function positions(spans: [number, number][]): Set<number> {
-  const s = new Set<number>();
-  for (const [x, y] of spans) for (let k = x; k < y; k++) s.add(k);
-  return s;
-}
 
 /** The line holding code point x, from splitLines (independent of TextBuffer.lineOf). */
 function lineOf(text: string, x: number): number {

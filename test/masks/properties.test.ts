@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { codeLineFlags, codeSpans, intersectSpans, isNormalized, maskPair, spansLength, splitLines } from '../../masks';
 import { binaryText, graphemeText, lineText, similarPair, smallText } from './arbitraries';
-import { cps, lcsLength, levenshteinDistance, referenceEditops, referenceLines } from './reference';
+import { cps, lcsLength, levenshteinDistance, positions, referenceEditops, referenceLines } from './reference';
 
 const fenced = fc
   .tuple(lineText(6), lineText(6), lineText(6), fc.boolean())
@@ -18,12 +18,6 @@ const pairArbs: [string, fc.Arbitrary<[string, string]>][] = [
   ['similar code', similarPair(lineText(25), 6)],
   ['similar fenced responses', similarPair(fenced, 6)],
 ];
-
-function positions(spans: [number, number][]): Set<number> {
-  const s = new Set<number>();
-  for (const [x, y] of spans) for (let k = x; k < y; k++) s.add(k);
-  return s;
-}
 
 describe('maskPair properties', () => {
   for (const [name, arb] of pairArbs) {

@@ -6,6 +6,13 @@ export function cps(text: string): number[] {
   return Array.from(text, (ch) => ch.codePointAt(0) as number);
 }
 
+/** The set of positions covered by half-open spans. */
+export function positions(spans: readonly (readonly [number, number])[]): Set<number> {
+  const s = new Set<number>();
+  for (const [x, y] of spans) for (let k = x; k < y; k++) s.add(k);
+  return s;
+}
+
 /** Full Levenshtein DP matrix D[i][j] between a[0:i] and c[0:j]. */
 export function levenshteinMatrix(a: readonly number[], c: readonly number[]): number[][] {
   const D: number[][] = [];
