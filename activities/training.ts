@@ -94,7 +94,8 @@ export function createTrainingActivities(stateDir: string, python: string) {
   };
 }
 
-function trainerConfig(input: TrainEpochInput, runDir: string) {
+/** The trainer's JSON config (trainer/fait_trainer/config.py) for one epoch; `fait plan` writes it too. */
+export function trainerConfig(input: TrainEpochInput, runDir: string) {
   const t = input.training;
   return {
     model_dir: t.model,
@@ -125,6 +126,8 @@ function trainerConfig(input: TrainEpochInput, runDir: string) {
     prefix_reuse: t.prefixReuse,
     max_steps: t.maxSteps ?? null,
     nproc: t.processes,
+    parallelism: t.parallelism,
+    cpu_offload: t.cpuOffload,
   };
 }
 

@@ -5,6 +5,7 @@ import { registerCancel } from './commands/cancel';
 import { registerEval } from './commands/eval';
 import { registerList } from './commands/list';
 import { registerMask } from './commands/mask';
+import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerServer } from './commands/server';
 import { registerStatus } from './commands/status';
@@ -27,6 +28,7 @@ registerCancel(program);
 registerList(program);
 registerMask(program);
 registerEval(program);
+registerPlan(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

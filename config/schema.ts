@@ -146,6 +146,10 @@ export const trainingSchema = z.strictObject({
   prefixReuse: z.boolean().default(true),
   /** Processes (GPUs) per training run; more than one launches torchrun (DDP). */
   processes: z.number().int().positive().default(1),
+  /** ddp, fsdp, or auto: fsdp when the model would not fit per process with ddp (`fait plan` shows both). */
+  parallelism: z.enum(['auto', 'ddp', 'fsdp']).default('auto'),
+  /** FSDP's CPU offload of parameters, gradients and optimizer state. */
+  cpuOffload: z.boolean().default(false),
   /** Stop after this many optimizer steps (smoke runs). */
   maxSteps: z.number().int().positive().optional(),
 });

@@ -1,8 +1,10 @@
-"""``python -m fait_trainer train|launch|generate --config FILE`` and ``tiny-model --corpus FILE --out DIR``.
+"""``python -m fait_trainer train|launch|generate|plan --config FILE`` and ``tiny-model --corpus FILE --out DIR``.
 
 ``train`` runs the training loop in this process (or as one rank under torchrun); ``launch`` runs
 it under torchrun when the config asks for ``nproc`` > 1, else in this process; ``generate`` writes
-greedy samples for evaluation (generate.py). stdout carries only JSON progress lines; a failure is
+greedy samples for evaluation (generate.py); ``plan`` prints the per-GPU memory plan of a training
+config as one JSON line (memory_plan.py; ``--gpus N --gpu-memory 80GB``, nothing is loaded but
+config.json). stdout carries only JSON progress lines; a failure is
 one ``{"event": "error", "kind", "message"}`` line and exit code 1 (internal), 2 (bad_input) or
 3 (oom); SIGTERM ends with a checkpoint (generate: the finished batches are kept) and exit code 143.
 """
@@ -15,16 +17,18 @@ import signal
 import sys
 import traceback
 
-from .errors import EXIT_CODES, error_kind
+from .errors import EXIT_CODES, BadInputError, error_kind
 from .progress import Progress, stdout_reserved_for_progress
 
 
 def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m fait_trainer", description="FAIT training (JSON-lines progress on stdout)")
-    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model", "sanitize"])
+    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model", "sanitize", "plan"])
     parser.add_argument("--config", help="JSON training config (train, launch) or generation config (generate)")
     parser.add_argument("--corpus", help="JSONL whose texts train the tiny model's tokenizer (tiny-model)")
     parser.add_argument("--out", help="model directory to write (tiny-model)")
+    parser.add_argument("--gpus", type=int, help="GPUs (processes) to plan for (plan; default: the config's nproc)")
+    parser.add_argument("--gpu-memory", default="80GB", help="memory per GPU (plan; default 80GB, GB meaning GiB)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse has printed the usage to stderr
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
     if not args.config:
         Progress(sys.stdout).emit("error", kind="bad_input", message="--config is required")
         return EXIT_CODES["bad_input"]
+    if args.command == "plan":
+        return plan_command(args)
     end_with_parent()
     with stdout_reserved_for_progress(file_descriptors) as stdout:
         progress = Progress(stdout)
@@ -70,6 +76,28 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
                 traceback.print_exc(file=sys.stderr)
             progress.emit("error", always=True, kind=kind, message=str(error) or type(error).__name__)
             return EXIT_CODES[kind]
+
+
+def plan_command(args) -> int:
+    """One JSON line: the memory plan, or an error event (bad input exits 2)."""
+    progress = Progress(sys.stdout)
+    try:
+        from .config import load_config
+        from .memory_plan import Gpus, parse_memory, plan
+
+        config = load_config(args.config)
+        count = args.gpus if args.gpus is not None else config.nproc
+        if count < 1:
+            raise BadInputError(f"--gpus must be a positive integer, got {count}")
+        memory = parse_memory(args.gpu_memory)
+        progress.emit("plan", **plan(config, Gpus(count, memory, f"--gpu-memory {args.gpu_memory}")))
+        return 0
+    except Exception as error:
+        kind = error_kind(error)
+        if kind == "internal":
+            traceback.print_exc(file=sys.stderr)
+        progress.emit("error", always=True, kind=kind, message=str(error) or type(error).__name__)
+        return EXIT_CODES[kind]
 
 
 def end_with_parent() -> None:

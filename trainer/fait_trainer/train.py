@@ -33,6 +33,7 @@ from .data import Batch, Sample, collate, epoch_order, load_dataset
 from .distributed import Processes, all_reduce, barrier, gather, setup, teardown
 from .errors import EXIT_TERMINATED, BadInputError
 from .incorrect import can_reuse, incorrect_probs_plain, incorrect_probs_reuse
+from .memory_plan import check_gpu_memory
 from .loss import batch_weights, statistic_vector, token_nll, token_weights
 from .model import load_model, load_tokenizer, output_complete, write_output
 from .progress import Progress, WStats
@@ -212,6 +213,7 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
         return report_already_done(config, path, state, progress, procs)
 
     # -- data, model, optimizer ---------------------------------------------------------------
+    check_gpu_memory(config, procs.device, procs.world)  # fails up front (bad_input) when the plan does not fit
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     tokenizer = load_tokenizer(config.model_dir)
