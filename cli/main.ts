@@ -8,6 +8,7 @@ import { registerMask } from './commands/mask';
 import { registerRun } from './commands/run';
 import { registerServer } from './commands/server';
 import { registerStatus } from './commands/status';
+import { registerTokens } from './commands/tokens';
 import { registerWorker } from './commands/worker';
 import { exitCodes } from './context';
 
@@ -27,6 +28,7 @@ registerCancel(program);
 registerList(program);
 registerMask(program);
 registerEval(program);
+registerTokens(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
