@@ -150,16 +150,15 @@ def special_ids(tokenizer) -> set[int]:
     return ids
 
 
-def response_token_range(text: str, offsets: list[Span], start: int, end: int) -> list[int]:
-    """The tokens of the response ``text[start:end]``: those holding any of its characters, except a
-    token that also holds prompt characters other than whitespace (a merge across the boundary: it
-    belongs to the prompt). A token whose offset starts in the whitespace before the response (a
-    SentencePiece ``▁def`` after Llama-2's ``[/INST]``) is the response's."""
-    return [
-        i
-        for i, (s, e) in enumerate(offsets)
-        if e > s and s < end and e > start and (s >= start or not text[s:start].strip())
-    ]
+def response_token_range(offsets: list[Span], start: int, end: int) -> list[int]:
+    """The tokens of the response ``text[start:end]``: those holding any of its characters.
+
+    A token may also hold characters before it: the separator space of Llama-2's ``[/INST] ``,
+    which a SentencePiece ``▁def`` or a byte-level ``Ġdef`` carries, or (rarely, with a tokenizer
+    that merges across a newline) the prompt's last characters. It is the response's all the same,
+    so that no response character, and no mark, is lost; its span starts at the response's start.
+    """
+    return [i for i, (s, e) in enumerate(offsets) if max(s, start) < min(e, end)]
 
 
 def response_spans(offsets: list[Span], tokens: list[int], rendered: Rendered, length: int) -> list[Span]:
@@ -194,7 +193,7 @@ def encode(tokenizer, instruction: str, response: str, prompt_format: str | None
     encoded = tokenizer(text, return_offsets_mapping=True, add_special_tokens=prompt_format is not None)
     ids = list(encoded["input_ids"])
     offsets = [tuple(o) for o in encoded["offset_mapping"]]
-    tokens = response_token_range(text, offsets, rendered.start, rendered.end)
+    tokens = response_token_range(offsets, rendered.start, rendered.end)
     if tokens and tokens != list(range(tokens[0], tokens[-1] + 1)):
         raise BadInputError(f"the tokens of the response are not consecutive in the tokenization by {model_name(tokenizer)}")
     # The end of the turn starts after the response's last token (an empty response: at its place).

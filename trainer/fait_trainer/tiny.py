@@ -33,7 +33,7 @@ def tiny_tokenizer(corpus: list[str], vocab_size: int, config: dict, family: str
     ``family``: ``byte-level`` BPE (DeepSeek-Coder, Qwen, Llama-3: a token's offsets start at its
     own characters, a leading space is ``Ġ``) or ``metaspace``, SentencePiece-style BPE (Llama-2,
     CodeLlama: spaces become ``▁`` and start the next piece, so a piece's offsets include the space
-    before it; characters never seen in training are ``<unk>``). ``add_bos``: the tokenizer puts BOS
+    before it; a newline is a piece of its own; characters never seen in training are ``<unk>``). ``add_bos``: the tokenizer puts BOS
     before a text it encodes with special tokens, as the Llama and DeepSeek tokenizers do.
     """
     if family not in FAMILIES:
@@ -50,7 +50,11 @@ def tiny_tokenizer(corpus: list[str], vocab_size: int, config: dict, family: str
         alphabet = pre_tokenizers.ByteLevel.alphabet()
     else:
         tok = Tokenizer(models.BPE(unk_token=specials["unk_token"]))
-        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+        # Llama's SentencePiece model writes a newline as the byte piece <0x0A>, never merged with
+        # other characters: isolated here likewise.
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.Split("\n", behavior="isolated"), pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)]
+        )
         tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
         alphabet = []
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=ordered, initial_alphabet=alphabet, show_progress=False)
