@@ -9,6 +9,7 @@ import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
 import { registerServer } from './commands/server';
 import { registerStatus } from './commands/status';
+import { registerTokens } from './commands/tokens';
 import { registerWorker } from './commands/worker';
 import { exitCodes } from './context';
 
@@ -29,6 +30,7 @@ registerList(program);
 registerMask(program);
 registerEval(program);
 registerPlan(program);
+registerTokens(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

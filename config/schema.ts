@@ -110,6 +110,9 @@ export const teacherSchema = z
   });
 export type TeacherConfig = z.infer<typeof teacherSchema>;
 
+/** Built-in prompt formats for models without a chat template (trainer/fait_trainer/prompting.py). */
+export const PROMPT_FORMATS = ['magicoder'] as const;
+
 export const trainingSchema = z.strictObject({
   /**
    * Hugging Face model directory (local path, relative to the experiment file) to fine-tune.
@@ -131,8 +134,12 @@ export const trainingSchema = z.strictObject({
   seed: z.number().int().min(0).default(42),
   batchSize: z.number().int().positive().default(8),
   gradientAccumulation: z.number().int().positive().default(1),
-  /** null: the tokenizer's chat template; magicoder: Magicoder's @@ Instruction / @@ Response. */
-  promptFormat: z.enum(['magicoder']).nullable().default(null),
+  /**
+   * null: the tokenizer's chat template (DeepSeek-Coder-Instruct, CodeLlama-Instruct, Llama-3-Instruct,
+   * Qwen2.5-Coder-Instruct, ...); magicoder: Magicoder's @@ Instruction / @@ Response (Magicoder-S-DS/CL,
+   * SemCoder-S), ended by EOS. The trainer's prompting.PROMPT_FORMATS holds the texts.
+   */
+  promptFormat: z.enum(PROMPT_FORMATS).nullable().default(null),
   bf16: z.union([z.literal('auto'), z.boolean()]).default('auto'),
   gradientCheckpointing: z.boolean().default(false),
   lora: z

@@ -1,4 +1,5 @@
-"""``python -m fait_trainer train|launch|generate|plan --config FILE`` and ``tiny-model --corpus FILE --out DIR``.
+"""``python -m fait_trainer train|launch|generate|plan --config FILE``, ``tiny-model --corpus FILE --out DIR``
+and ``tokens --model DIR --pairs FILE --masks FILE`` (token_view.py: records on stdout, errors on stderr).
 
 ``train`` runs the training loop in this process (or as one rank under torchrun); ``launch`` runs
 it under torchrun when the config asks for ``nproc`` > 1, else in this process; ``generate`` writes
@@ -23,12 +24,21 @@ from .progress import Progress, stdout_reserved_for_progress
 
 def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m fait_trainer", description="FAIT training (JSON-lines progress on stdout)")
-    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model", "sanitize", "plan"])
+    parser.add_argument("command", choices=["train", "launch", "generate", "tiny-model", "sanitize", "tokens", "plan"])
     parser.add_argument("--config", help="JSON training config (train, launch) or generation config (generate)")
     parser.add_argument("--corpus", help="JSONL whose texts train the tiny model's tokenizer (tiny-model)")
     parser.add_argument("--out", help="model directory to write (tiny-model)")
     parser.add_argument("--gpus", type=int, help="GPUs (processes) to plan for (plan; default: the config's nproc)")
     parser.add_argument("--gpu-memory", default="80GB", help="memory per GPU (plan; default 80GB, GB meaning GiB)")
+    parser.add_argument("--family", choices=["byte-level", "metaspace"], default="byte-level", help="tokenizer family (tiny-model)")
+    parser.add_argument("--tokenizer-config", help="tokenizer_config.json-like JSON: special tokens and chat template (tiny-model)")
+    parser.add_argument("--model", help="model directory whose tokenizer is used (tokens)")
+    parser.add_argument("--pairs", help='JSONL of {"id", "instruction", "correct", "incorrect"} (tokens)')
+    parser.add_argument("--masks", help="JSONL written by fait mask (tokens)")
+    parser.add_argument("--prompt-format", help="a built-in prompt format instead of the chat template (tokens)")
+    parser.add_argument("--limit", type=int, help="only the first N pairs (tokens)")
+    parser.add_argument("--json", action="store_true", help="one JSON line per pair (tokens)")
+    parser.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colours in the text view (tokens)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # argparse has printed the usage to stderr
@@ -44,8 +54,16 @@ def main(argv: list[str] | None = None, *, file_descriptors: bool = False) -> in
     if args.command == "tiny-model":
         from .tiny import make_tiny_model
 
-        print(make_tiny_model(args.corpus, args.out))
+        print(make_tiny_model(args.corpus, args.out, args.family, args.tokenizer_config))
         return 0
+    if args.command == "tokens":
+        missing = [f"--{name}" for name in ("model", "pairs", "masks") if getattr(args, name) is None]
+        if missing:
+            sys.stderr.write(f"fait tokens: {', '.join(missing)} required\n")
+            return EXIT_CODES["bad_input"]
+        from .token_view import main as tokens_main
+
+        return tokens_main(args)
     if not args.config:
         Progress(sys.stdout).emit("error", kind="bad_input", message="--config is required")
         return EXIT_CODES["bad_input"]

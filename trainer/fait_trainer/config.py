@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import BadInputError
+from .prompting import PROMPT_FORMATS
 
 DEFAULT_LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -64,7 +65,7 @@ CHOICES = {
     "mode": ("fait", "sft", "fixed"),
     "granularity": ("line", "token", "hybrid"),
     "weight_statistic": ("hybrid", "changed"),
-    "prompt_format": (None, "magicoder"),
+    "prompt_format": (None, *PROMPT_FORMATS),
     "bf16": ("auto", True, False),
     "parallelism": ("auto", "ddp", "fsdp"),
 }

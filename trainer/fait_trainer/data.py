@@ -6,9 +6,9 @@ a masks file (the masks stage's output) ``{"id", "correct": {"lineMask", "charSp
 that do not fit its responses, is bad input: the masks do not belong to these pairs, and training on
 a subset would silently change the experiment.
 
-The loss covers the completion: every token from the first token of the response to the end of
-the sequence, so the end-of-turn / EOS tokens after the response are trained too (weight
-``alpha - 1`` in ``fait``, since no mark reaches them), as in ordinary instruction tuning.
+The loss covers the completion: the response's tokens and the end-of-turn / EOS tokens the template
+emits after it (prompting.encode cuts the sequence there), so the end of the turn is trained too
+(weight ``alpha - 1`` in ``fait``, since no mark reaches it), as in ordinary instruction tuning.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 
 from .loss import IGNORE_INDEX
 from .prompting import BadInputError, encode
-from .token_masks import MaskMismatchError, SideMask, token_vector
+from .token_masks import MaskMismatchError, SideMask, response_vectors
 
 
 @dataclass
@@ -90,21 +90,13 @@ def id_key(value) -> str:
 
 
 def side_vectors(tokenizer, instruction: str, response: str, mask: SideMask, prompt_format):
+    """Token ids (prompt, response, end of turn) with the response tokens' line and char marks."""
     encoded = encode(tokenizer, instruction, response, prompt_format)
-    v_line = token_vector(encoded.offsets, response, encoded.response_start, mask, "line")
-    v_char = token_vector(encoded.offsets, response, encoded.response_start, mask, "token")
-    ids = list(encoded.input_ids)
-    first = next(
-        (i for i, (start, end) in enumerate(encoded.offsets) if start >= encoded.response_start and end > start),
-        len(ids),
-    )
-    # Without a chat template nothing marks the end of the answer: append EOS as Magicoder does.
-    eos = tokenizer.eos_token_id
-    if prompt_format is not None and eos is not None and (not ids or ids[-1] != eos):
-        ids.append(eos)
-        v_line.append(0)
-        v_char.append(0)
-    return ids, max(first, 1), v_line, v_char
+    line, char = response_vectors(encoded.spans, response, mask)
+    v_line, v_char = [0] * len(encoded.input_ids), [0] * len(encoded.input_ids)
+    for i, l, c in zip(encoded.response_tokens, line, char):
+        v_line[i], v_char[i] = l, c
+    return list(encoded.input_ids), max(encoded.first_label, 1), v_line, v_char
 
 
 def common_prefix(a: list[int], b: list[int]) -> int:

@@ -6,7 +6,7 @@ for the quick start, so the whole pipeline, training included, runs on any machi
 
 from __future__ import annotations
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
 CHAT_TEMPLATE = (
@@ -17,20 +17,55 @@ CHAT_TEMPLATE = (
 )
 
 
+FAMILIES = ("byte-level", "metaspace")
+
+
 def train_tokenizer(corpus: list[str], vocab_size: int = 400) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer (the kind code LLMs use), deterministic for a given corpus."""
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=["<s>", "</s>", "<pad>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
+    return tiny_tokenizer(corpus, vocab_size, {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "chat_template": CHAT_TEMPLATE})
+
+
+def tiny_tokenizer(corpus: list[str], vocab_size: int, config: dict, family: str = "byte-level", add_bos: bool = False) -> PreTrainedTokenizerFast:
+    """A tokenizer trained on ``corpus`` with the special tokens and chat template of ``config``
+    (the keys of a tokenizer_config.json: ``bos_token``, ``eos_token``, ``pad_token``, ``unk_token``,
+    ``additional_special_tokens``, ``chat_template``), deterministic for a given corpus.
+
+    ``family``: ``byte-level`` BPE (DeepSeek-Coder, Qwen, Llama-3: a token's offsets start at its
+    own characters, a leading space is ``Ġ``) or ``metaspace``, SentencePiece-style BPE (Llama-2,
+    CodeLlama: spaces become ``▁`` and start the next piece, so a piece's offsets include the space
+    before it; a newline is a piece of its own; characters never seen in training are ``<unk>``). ``add_bos``: the tokenizer puts BOS
+    before a text it encodes with special tokens, as the Llama and DeepSeek tokenizers do.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"unknown tokenizer family {family!r}; expected one of {FAMILIES}")
+    names = ("bos_token", "eos_token", "pad_token", "unk_token")
+    specials = {key: config[key] for key in names if config.get(key)}
+    if family == "metaspace":
+        specials.setdefault("unk_token", "<unk>")
+    ordered = list(dict.fromkeys([*specials.values(), *config.get("additional_special_tokens", [])]))
+    if family == "byte-level":
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        alphabet = pre_tokenizers.ByteLevel.alphabet()
+    else:
+        tok = Tokenizer(models.BPE(unk_token=specials["unk_token"]))
+        # Llama's SentencePiece model writes a newline as the byte piece <0x0A>, never merged with
+        # other characters: isolated here likewise.
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.Split("\n", behavior="isolated"), pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)]
+        )
+        tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+        alphabet = []
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=ordered, initial_alphabet=alphabet, show_progress=False)
     tok.train_from_iterator(corpus, trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
-    fast.chat_template = CHAT_TEMPLATE
+    if add_bos and specials.get("bos_token"):
+        bos = specials["bos_token"]
+        tok.post_processor = processors.TemplateProcessing(single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, tok.token_to_id(bos))])
+    extra = [t for t in config.get("additional_special_tokens", []) if t not in specials.values()]
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, **specials, **({"additional_special_tokens": extra} if extra else {}))
+    if config.get("chat_template"):
+        fast.chat_template = config["chat_template"]
     return fast
 
 
@@ -59,8 +94,13 @@ def tiny_llama(tokenizer, tmp_path, *, hidden_size: int = 32, layers: int = 2, s
     return path
 
 
-def make_tiny_model(corpus_file: str, out: str) -> str:
-    """A tiny model directory whose tokenizer was trained on the JSONL corpus's texts."""
+def make_tiny_model(corpus_file: str, out: str, family: str = "byte-level", tokenizer_config: str | None = None) -> str:
+    """A tiny model directory whose tokenizer was trained on the JSONL corpus's texts.
+
+    ``tokenizer_config``: a JSON file with a tokenizer_config.json's special tokens and chat
+    template (the test fixtures hold those of the FAIT paper's models); the template's own text
+    joins the corpus so that a SentencePiece-style tokenizer knows its characters.
+    """
     import json
     from pathlib import Path
 
@@ -68,8 +108,12 @@ def make_tiny_model(corpus_file: str, out: str) -> str:
     for line in Path(corpus_file).read_text(encoding="utf-8").splitlines():
         if line.strip():
             record = json.loads(line)
-            texts.extend(str(record[key]) for key in ("instruction", "response", "output") if key in record)
+            texts.extend(str(record[key]) for key in ("instruction", "response", "output", "correct", "incorrect") if key in record)
     target = Path(out)
-    tokenizer = train_tokenizer(texts, vocab_size=800)
+    if tokenizer_config is None:
+        tokenizer = train_tokenizer(texts, vocab_size=800) if family == "byte-level" else tiny_tokenizer(texts, 800, {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "chat_template": CHAT_TEMPLATE}, family)
+    else:
+        config = json.loads(Path(tokenizer_config).read_text(encoding="utf-8"))
+        tokenizer = tiny_tokenizer(texts + [config.get("chat_template") or ""], 800, config, family, add_bos=True)
     path = tiny_llama(tokenizer, target.parent, hidden_size=64, layers=2, name=target.name)
     return str(path)

@@ -119,9 +119,7 @@ def token_vector(
     ``offsets`` are the tokenizer's character offsets into the full templated text, whose
     response occupies ``[response_start, response_start + len(response))``.
     """
-    for start, end in mask.char_spans:
-        if not 0 <= start < end <= len(response):
-            raise MaskMismatchError(f"char span [{start}, {end}) lies outside the response of {len(response)} characters")
+    check_char_spans(response, mask)
     line_marks = tokens_touching(offsets, marked_line_spans(response, mask.line_mask), response_start)
     char_marks = tokens_touching(offsets, mask.char_spans, response_start)
     # A token that starts before the response belongs to the prompt (its label is ignored in
@@ -134,3 +132,19 @@ def token_vector(
     if granularity == "token":
         return char_marks
     return [line + char for line, char in zip(line_marks, char_marks)]
+
+
+def check_char_spans(response: str, mask: SideMask) -> None:
+    for start, end in mask.char_spans:
+        if not 0 <= start < end <= len(response):
+            raise MaskMismatchError(f"char span [{start}, {end}) lies outside the response of {len(response)} characters")
+
+
+def response_vectors(spans: Sequence[Span], response: str, mask: SideMask) -> tuple[list[int], list[int]]:
+    """Line and char marks of the response tokens whose response-coordinate ``spans`` are given
+    (``prompting.Encoded.spans``: they tile the response, so every marked character reaches a token)."""
+    check_char_spans(response, mask)
+    line_spans = marked_line_spans(response, mask.line_mask)
+    if not spans and (line_spans or mask.char_spans):
+        raise MaskMismatchError("the response has marks but no tokens: the template strips it, all whitespace, to nothing")
+    return tokens_touching(spans, line_spans, 0), tokens_touching(spans, mask.char_spans, 0)
