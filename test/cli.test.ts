@@ -49,7 +49,7 @@ describe('fait CLI', () => {
   });
 
   test('every command has help text', async () => {
-    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list', 'mask', 'plan']) {
+    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list', 'mask', 'plan', 'tokens']) {
       const { code, stdout } = await cli([command, '--help']);
       assert.equal(code, 0);
       assert.match(stdout, new RegExp(`Usage: fait ${command}`));
