@@ -97,7 +97,7 @@ describe('fait CLI', () => {
   });
 
   test('run follows to completion; status and list show the run', async () => {
-    writeEvolDataset(dir, 'small.jsonl', 30);
+    writeEvolDataset(dir, 'small.jsonl', 30, 0, { faultable: true });
     const file = experimentFile('ok.yaml', 'name: cli-ok\ndataset:\n  path: small.jsonl\n  shardSize: 10\n');
     const started = await cli(['run', file, '--id', 'cli-ok-1']);
     assert.equal(started.code, 0, started.stderr);
