@@ -16,6 +16,7 @@ import type { TeacherCounters } from '../teacher/cachedCompletion';
 import { createOpenAiSource } from '../teacher/openaiSource';
 import { PythonSyntaxChecker } from '../teacher/pythonSyntax';
 import { RateLimiter } from '../teacher/rateLimit';
+import { tallyRejectReasons, type ReasonTally } from '../teacher/rejectReasons';
 import { runRecordTests } from '../teacher/verify';
 import { assertSandboxMode, type SandboxMode } from '../sandbox';
 import type { Progress } from './progress';
@@ -31,6 +32,8 @@ export interface TeacherShardResult {
   pairs: ArtifactRef;
   rejects: ArtifactRef;
   counts: { records: number; pairs: number; rejected: number; fromDataset: number } & TeacherCounters;
+  /** Why records were rejected, most frequent first (absent in runs recorded before it existed). */
+  rejectReasons?: ReasonTally[];
 }
 
 
@@ -97,6 +100,7 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
           fromDataset: pairs.filter((p) => p.teacher.kind === 'dataset').length,
           ...counters,
         },
+        rejectReasons: tallyRejectReasons(rejects),
       };
     },
   };

@@ -98,8 +98,12 @@ export const teacherSchema = z
     maxDistance: z.number().min(0).max(1).default(0.5),
     /** Drop deviating variants; the paper kept them. */
     dropDistant: z.boolean().default(false),
-    /** Reject variants whose Python code blocks do not parse. */
-    checkSyntax: z.boolean().default(true),
+    /** Reject variants whose Python code blocks do not parse (beyond the paper, which has no such filter). */
+    checkSyntax: z.boolean().default(false),
+    /** Share of records the teacher may reject; above it the run fails after the teacher stage (1: never). */
+    maxRejectRatio: z.number().min(0).max(1).default(0.5),
+    /** Reuse cached answers (keyed by endpoint, template version and request); false asks again (`--no-teacher-cache`). */
+    cache: z.boolean().default(true),
     /** Dataset shards taught at the same time. */
     parallelShards: z.number().int().positive().default(4),
     /** Keep only variants that fail the record's tests (records with tests), run in the sandbox. */

@@ -6,14 +6,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicAsync } from '../artifacts/atomic';
 import { sha256Hex } from '../artifacts/store';
+import type { ChatRequest } from './llmClient';
 
+/**
+ * Everything that decides an answer: where it was asked, with which prompt version, and the
+ * request body exactly as sent (model, the prompt, temperature, max_tokens, seed = seed + sample).
+ */
 export interface CacheKeyParts {
-  /** sha256 of the rendered prompt: covers the template, the question and the correct response. */
-  promptSha256: string;
-  model: string;
-  temperature: number;
-  sample: number;
-  seed: number;
+  baseUrl: string;
+  /** The prompt template's version id (the teacher's "figure3.v2"); null where a caller has none. */
+  promptVersion: string | null;
+  request: ChatRequest;
 }
 
 export interface CachedAnswer {
@@ -28,7 +31,7 @@ export class AnswerCache {
   constructor(readonly root: string) {}
 
   static key(parts: CacheKeyParts): string {
-    return sha256Hex(JSON.stringify([parts.promptSha256, parts.model, parts.temperature, parts.sample, parts.seed]));
+    return sha256Hex(JSON.stringify(['answer/v2', normaliseBaseUrl(parts.baseUrl), parts.promptVersion, parts.request]));
   }
 
   get(key: string): CachedAnswer | undefined {
@@ -43,4 +46,13 @@ export class AnswerCache {
   private file(key: string): string {
     return path.join(this.root, key.slice(0, 2), `${key}.json`);
   }
+}
+
+/**
+ * One spelling per endpoint: scheme and host in lower case, no default port, no user info, no
+ * trailing slash, no fragment ("HTTP://Host:80/v1/" and "http://host/v1" are one endpoint).
+ */
+export function normaliseBaseUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${url.search}`;
 }

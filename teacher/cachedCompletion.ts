@@ -4,9 +4,8 @@
  * evaluation through an endpoint both ask this way.
  */
 import type OpenAI from 'openai';
-import { sha256Hex } from '../artifacts/store';
 import { AnswerCache, type CachedAnswer } from './cache';
-import { requestCompletion, type Endpoint } from './llmClient';
+import { chatRequest, requestCompletion, type Endpoint } from './llmClient';
 import type { RateLimiter } from './rateLimit';
 import { withRetries, type RetryPolicy } from './retry';
 
@@ -24,12 +23,17 @@ export interface Asker {
   limiter: RateLimiter;
   policy: RetryPolicy;
   counters: TeacherCounters;
+  /** Version id of the prompt template, part of the cache key (absent: none). */
+  promptVersion?: string;
+  /** false: ask the endpoint even when an answer is cached (the fresh answer replaces it). */
+  readCache?: boolean;
 }
 
 export async function cachedCompletion(asker: Asker, prompt: string, sample: number, seed: number): Promise<CachedAnswer> {
   const { endpoint, cache, counters } = asker;
-  const key = AnswerCache.key({ promptSha256: sha256Hex(prompt), model: endpoint.model, temperature: endpoint.temperature, sample, seed });
-  const cached = cache.get(key);
+  const request = chatRequest(endpoint, prompt, seed + sample);
+  const key = AnswerCache.key({ baseUrl: endpoint.baseUrl, promptVersion: asker.promptVersion ?? null, request });
+  const cached = asker.readCache === false ? undefined : cache.get(key);
   if (cached) {
     counters.cached += 1;
     return cached;
@@ -39,7 +43,7 @@ export async function cachedCompletion(asker: Asker, prompt: string, sample: num
       asker.policy,
       () => {
         counters.calls += 1;
-        return requestCompletion(asker.client, endpoint, prompt, seed + sample);
+        return requestCompletion(asker.client, endpoint, request);
       },
       () => (counters.retries += 1),
     ),

@@ -13,6 +13,8 @@ export interface TeacherInfo {
   kind: 'openai' | 'mutation' | 'dataset';
   model?: string;
   temperature?: number;
+  /** Version id of the prompt template (teacher/prompt.ts). */
+  template?: string;
   templateSha256?: string;
   seed?: number;
 }
@@ -47,7 +49,10 @@ export interface Pair {
 export interface TeacherReject {
   id: string;
   line: number;
+  /** "no valid variant after N samples: " and the distinct reasons, joined by "; ". */
   reason: string;
+  /** The distinct reasons of the samples, in the order they first came up. */
+  reasons: string[];
   samples: number;
 }
 
@@ -100,8 +105,9 @@ export async function teachRecord(record: TrainingRecord, source: VariantSource,
     return { pair: toPair(record, parsed.response, validation.distance, { ...source.info, sample, details, verified }) };
   }
   const samples = reasons.length;
+  const distinct = unique(reasons);
   return {
-    reject: { id: record.id, line: record.line, samples, reason: `no valid variant after ${samples} sample${samples === 1 ? '' : 's'}: ${unique(reasons).join('; ')}` },
+    reject: { id: record.id, line: record.line, samples, reason: `no valid variant after ${samples} sample${samples === 1 ? '' : 's'}: ${distinct.join('; ')}`, reasons: distinct },
   };
 }
 

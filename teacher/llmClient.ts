@@ -35,16 +35,22 @@ export function createClient(endpoint: Endpoint, apiKey: string): OpenAI {
   return new OpenAI({ apiKey, baseURL: endpoint.baseUrl, maxRetries: 0, timeout: endpoint.timeoutMs });
 }
 
-export async function requestCompletion(client: OpenAI, endpoint: Endpoint, prompt: string, seed: number): Promise<Completion> {
+/** The request body for one prompt: every parameter sent, so it is also the core of the answer-cache key. */
+export function chatRequest(endpoint: Endpoint, prompt: string, seed: number) {
+  return {
+    model: endpoint.model,
+    messages: [{ role: 'user' as const, content: prompt }],
+    temperature: endpoint.temperature,
+    max_tokens: endpoint.maxTokens,
+    seed,
+  };
+}
+export type ChatRequest = ReturnType<typeof chatRequest>;
+
+export async function requestCompletion(client: OpenAI, endpoint: Endpoint, request: ChatRequest): Promise<Completion> {
   let response: OpenAI.Chat.Completions.ChatCompletion;
   try {
-    response = await client.chat.completions.create({
-      model: endpoint.model,
-      messages: [{ role: 'user', content: prompt }],
-      temperature: endpoint.temperature,
-      max_tokens: endpoint.maxTokens,
-      seed,
-    });
+    response = await client.chat.completions.create(request);
   } catch (err) {
     throw classify(err, endpoint);
   }

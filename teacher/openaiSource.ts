@@ -1,6 +1,7 @@
 /**
- * The LLM teacher as a variant source: the Figure 3 prompt to an OpenAI-compatible endpoint,
- * every answer cached under its content key before it is used.
+ * The LLM teacher as a variant source: the paper's Figure 3 prompt (teacher/prompt.ts) as one
+ * user message to an OpenAI-compatible endpoint, every answer cached under its content key
+ * (endpoint, template version, request) before it is used, unless teacher.cache is false.
  */
 import type { TeacherConfig } from '../config/schema';
 import type { TrainingRecord } from '../dataset/records';
@@ -21,9 +22,9 @@ export function createOpenAiSource(config: TeacherConfig, apiKey: string, cache:
   };
   const template = loadTemplate();
   const policy = { maxAttempts: config.maxAttempts, baseDelayMs: 500, maxDelayMs: 60_000 };
-  const asker = { client: createClient(endpoint, apiKey), endpoint, cache, limiter, policy, counters };
+  const asker = { client: createClient(endpoint, apiKey), endpoint, cache, limiter, policy, counters, promptVersion: template.name, readCache: config.cache };
   return {
-    info: { kind: 'openai', model: endpoint.model, temperature: endpoint.temperature, templateSha256: template.sha256, seed: config.seed },
+    info: { kind: 'openai', model: endpoint.model, temperature: endpoint.temperature, template: template.name, templateSha256: template.sha256, seed: config.seed },
     async sample(record: TrainingRecord, sample: number): Promise<Candidate> {
       const answer = await cachedCompletion(asker, renderPrompt(template, record.instruction, record.response), sample, config.seed);
       return answer.text === null ? { kind: 'unusable', reason: answer.reason ?? 'no content' } : { kind: 'answer', text: answer.text };

@@ -22,11 +22,20 @@ export function normalisedDistance(a: string, c: string): number {
   return longest === 0 ? 0 : editDistance(ca, cc) / longest;
 }
 
+/**
+ * Identical as text once line endings (CRLF, CR, LF) and the whitespace at the end of each line
+ * and of the whole text are normalised. Indentation and blank lines inside code count: in Python
+ * a `return` moved into a loop is a real fault.
+ */
+export function sameUpToLineEnds(a: string, b: string): boolean {
+  const normalise = (text: string) => text.replace(/\r\n?/g, '\n').replace(/[^\S\n]+$/gm, '').trimEnd();
+  return normalise(a) === normalise(b);
+}
+
 export function validateVariant(correct: string, incorrect: string, options: ValidationOptions): Validation {
   if (incorrect.trim().length === 0) return { ok: false, reason: 'empty answer', retry: true };
-  const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
-  if (squash(incorrect) === squash(correct)) {
-    return { ok: false, reason: 'identical to the correct response (after whitespace normalisation)', retry: true };
+  if (sameUpToLineEnds(incorrect, correct)) {
+    return { ok: false, reason: 'identical to the correct response (up to line endings and trailing whitespace)', retry: true };
   }
   if (codeBlocks(correct).length > 0 && codeBlocks(incorrect).length === 0) {
     return { ok: false, reason: 'no code where the correct response has code', retry: true };

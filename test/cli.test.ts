@@ -97,7 +97,7 @@ describe('fait CLI', () => {
   });
 
   test('run follows to completion; status and list show the run', async () => {
-    writeEvolDataset(dir, 'small.jsonl', 30);
+    writeEvolDataset(dir, 'small.jsonl', 30, 0, { faultable: true });
     const file = experimentFile('ok.yaml', 'name: cli-ok\ndataset:\n  path: small.jsonl\n  shardSize: 10\n');
     const started = await cli(['run', file, '--id', 'cli-ok-1']);
     assert.equal(started.code, 0, started.stderr);
@@ -117,7 +117,7 @@ describe('fait CLI', () => {
 
   test('a failing run exits 1 and status shows the error naming file and line', async () => {
     const data = path.join(dir, 'broken.jsonl');
-    writeFileSync(data, '{"instruction": "a", "output": "A"}\n{"instruction": 3, "output": "B"}\n');
+    writeFileSync(data, '{"instruction": "a", "output": "```python\\nprint(1 < 2)\\n```\\n"}\n{"instruction": 3, "output": "B"}\n');
     const file = experimentFile('broken.yaml', `name: cli-bad\ndataset:\n  path: ${data}\n`);
     const result = await cli(['run', file, '--id', 'cli-bad-1']);
     assert.equal(result.code, 1);

@@ -149,7 +149,7 @@ describe('faitExperiment on a real Temporal server', () => {
   });
 
   test('with skipInvalid the run completes and every skipped record is listed with its reason', async () => {
-    const file = writeEvolDataset(dir, 'mixed.jsonl', 6);
+    const file = writeEvolDataset(dir, 'mixed.jsonl', 6, 0, { faultable: true });
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     lines[1] = JSON.stringify({ instruction: 'no output here' });
     lines[4] = lines[0];

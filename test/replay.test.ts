@@ -52,7 +52,7 @@ describe('workflow replay', () => {
 
   test('fresh completed, failed and cancelled runs replay', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fait-replay-'));
-    const good = writeEvolDataset(dir, 'good.jsonl', 40);
+    const good = writeEvolDataset(dir, 'good.jsonl', 40, 0, { faultable: true });
     const handles: [string, WorkflowHandle][] = [];
 
     const completed = await startExperiment(t.client, experimentInput(good, { shardSize: 10 }));

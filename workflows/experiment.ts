@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -18,6 +19,7 @@ import type { ExperimentConfig } from '../config/schema';
 import { formatMaskStatistics, maskStatistics } from '../activities/maskStatistics';
 import { cpuActivities, gpuActivities, mapWithLimit } from './activities';
 import { faitEvaluation, type EvaluationResult } from './evaluation';
+import { describeTopReasons, mergeReasonTallies } from '../teacher/rejectReasons';
 import { stageKey } from '../temporal/searchAttributes';
 import { stageNames, statusQuery, type ExperimentStatus, type StageName } from './status';
 
@@ -73,14 +75,17 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
     const { teacherShard } = cpuActivities(config.stages.teacher);
     const progress = { phase: 'teaching', done: 0, total: dataset.shards.length, unit: 'shards' };
     status.stages.teacher.progress = progress;
-    teacher = await runStage(status, 'teacher', () =>
-      mapWithLimit(dataset.shards, config.teacher.parallelShards, async (shard) => {
+    teacher = await runStage(status, 'teacher', async () => {
+      const results = await mapWithLimit(dataset.shards, config.teacher.parallelShards, async (shard) => {
         const result = await teacherShard({ shard, teacher: config.teacher, sandbox: config.sandbox });
         progress.done += 1;
         return result;
-      }),
-    );
-    status.stages.teacher.summary = summariseTeacher(teacher);
+      });
+      status.stages.teacher.summary = summariseTeacher(results);
+      // Histories recorded before this check replay without it.
+      if (patched('teacher-max-reject-ratio')) failOnRejectRatio(results, config.teacher.maxRejectRatio ?? 0.5);
+      return results;
+    });
   } else {
     status.stages.teacher = { state: 'skipped', summary: 'no teacher configured' };
   }
@@ -191,7 +196,25 @@ function summariseEvaluation({ base, trained }: { base: EvaluationResult; traine
 function summariseTeacher(results: TeacherShardResult[]): string {
   const total = (pick: (c: TeacherShardResult['counts']) => number) => results.reduce((n, r) => n + pick(r.counts), 0);
   const asked = total((c) => c.calls) + total((c) => c.cached) > 0 ? `; ${total((c) => c.calls)} requests, ${total((c) => c.cached)} cached answers` : '';
-  return `${total((c) => c.pairs)} pairs (${total((c) => c.fromDataset)} from the dataset), ${total((c) => c.rejected)} rejected${asked}`;
+  const reasons = describeTopReasons(mergeReasonTallies(results.map((r) => r.rejectReasons)));
+  return `${total((c) => c.pairs)} pairs (${total((c) => c.fromDataset)} from the dataset), ${total((c) => c.rejected)} rejected${asked}${reasons ? `; top reject reasons: ${reasons}` : ''}`;
+}
+
+/** A teacher stage that produced (almost) nothing fails the run, with the counts and why. */
+function failOnRejectRatio(results: TeacherShardResult[], maxRejectRatio: number): void {
+  const records = results.reduce((n, r) => n + r.counts.records, 0);
+  const rejected = results.reduce((n, r) => n + r.counts.rejected, 0);
+  if (records === 0 || rejected / records <= maxRejectRatio) return;
+  const pairs = results.reduce((n, r) => n + r.counts.pairs, 0);
+  const withRejects = results.filter((r) => r.counts.rejected > 0).map((r) => r.rejects.uri);
+  const more = withRejects.length > 1 ? ` and ${withRejects.length - 1} more shard${withRejects.length > 2 ? 's' : ''}` : '';
+  throw ApplicationFailure.create({
+    type: 'TeacherRejectedTooMany',
+    nonRetryable: true,
+    message:
+      `the teacher rejected ${rejected} of ${records} records (${((100 * rejected) / records).toFixed(1)}%), more than teacher.maxRejectRatio ${maxRejectRatio} allows; ${pairs} pairs. ` +
+      `Most frequent reasons: ${describeTopReasons(mergeReasonTallies(results.map((r) => r.rejectReasons)))}. Every reject with its reasons: ${withRejects[0]}${more}`,
+  });
 }
 
 function summariseMasks(results: MaskShardResult[]): string {

@@ -15,6 +15,8 @@ import { printRunView } from './status';
 interface RunOptions {
   id?: string;
   skipInvalid?: boolean;
+  /** false with --no-teacher-cache. */
+  teacherCache: boolean;
   follow: boolean;
   worker: WorkerMode;
 }
@@ -26,11 +28,13 @@ export function registerRun(program: Command): void {
     .argument('<config>', 'experiment file (see config/examples/)')
     .option('--id <id>', 'workflow id for the run (default: <name>-<timestamp>-<random>)')
     .option('--skip-invalid', 'skip invalid dataset records (each is listed in the rejects artifact) instead of stopping')
+    .option('--no-teacher-cache', 'ask the teacher endpoint again for every sample instead of reusing cached answers (sets teacher.cache: false)')
     .option('--no-follow', 'print the id and return at once; the run goes on in the server')
     .option('--worker <mode>', 'run workers in this process: auto (when no other worker polls), yes, no', 'auto')
     .action(async (file: string, options: RunOptions) => {
       const loaded = loadExperimentFile(file);
       if (options.skipInvalid) loaded.config.dataset.skipInvalid = true;
+      if (!options.teacherCache) loaded.config.teacher.cache = false;
       const experimentId = options.id ?? defaultRunId(loaded.config.name);
       const input: ExperimentInput = { experimentId, config: loaded.config, configSha256: loaded.sha256 };
       process.exitCode = await withTemporal((temporal, settings) => startAndFollow(temporal, settings, input, options));

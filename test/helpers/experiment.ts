@@ -25,16 +25,27 @@ export function startExperiment(client: Client, input: ExperimentInput) {
   return client.workflow.start('faitExperiment', { taskQueue: taskQueues.cpu, workflowId: input.experimentId, args: [input] });
 }
 
-/** Writes `count` distinct records in the evol-codealpaca layout; `padding` makes each line longer. */
-export function writeEvolDataset(dir: string, name: string, count: number, padding = 0): string {
+/**
+ * Writes `count` distinct records in the evol-codealpaca layout; `padding` makes each line longer.
+ * The plain responses give the mutation teacher no site to inject a fault (it rejects them all);
+ * with `faultable` each response has a comparison it can flip, for runs that should have pairs.
+ */
+export function writeEvolDataset(dir: string, name: string, count: number, padding = 0, { faultable = false } = {}): string {
   const file = path.join(dir, name);
   const lines: string[] = [];
   for (let i = 0; i < count; i += 1) {
     lines.push(
-      JSON.stringify({
-        instruction: `Write a function f${i}(x) that returns x plus ${i}.${' '.repeat(padding)}`,
-        output: `Add the constant.\n\n\`\`\`python\ndef f${i}(x):\n    return x + ${i}\n\`\`\`\n`,
-      }),
+      JSON.stringify(
+        faultable
+          ? {
+              instruction: `Write a function f${i}(x) that returns x plus ${i}, or 0 for negative x.${' '.repeat(padding)}`,
+              output: `Add the constant.\n\n\`\`\`python\ndef f${i}(x):\n    if x < 0:\n        return 0\n    return x + ${i}\n\`\`\`\n`,
+            }
+          : {
+              instruction: `Write a function f${i}(x) that returns x plus ${i}.${' '.repeat(padding)}`,
+              output: `Add the constant.\n\n\`\`\`python\ndef f${i}(x):\n    return x + ${i}\n\`\`\`\n`,
+            },
+      ),
     );
   }
   writeFileSync(file, lines.join('\n') + '\n');

@@ -1,7 +1,12 @@
 /**
  * A local OpenAI-compatible server for tests (a test double for an external API we cannot run
- * here), on 127.0.0.1. It answers chat completions with a plausible incorrect variant of the
- * correct response found in the prompt, wrapped the way real teachers wrap answers, and injects
+ * here), on 127.0.0.1. A teacher prompt is read the way an independent endpoint that follows the
+ * paper's Figure 3 wording reads it: the question after "Question:" (inside its ```text fence),
+ * the correct response after the line "Correct response:". It answers with a plausible incorrect
+ * variant of that response, wrapped the way real teachers wrap answers; a teacher prompt without
+ * a "Correct response:" line gets the reply a real model gives, that it found no correct response
+ * (every such record ends as a reject). Other prompts (evaluation) get the prompt's function
+ * completed. It injects
  * faults on a deterministic share of requests: 429 (with Retry-After), 500, hanging past the
  * client's timeout, truncated JSON, malformed markdown, and an answer identical to the correct
  * response. Every request is logged.
@@ -25,9 +30,18 @@ export interface DoubleOptions {
 
 export interface LoggedRequest {
   n: number;
+  /** The one user message, as received. */
+  prompt: string;
   promptSha256: string;
+  /** The request body's parameters besides the messages. */
+  model: string;
+  temperature: number | undefined;
+  maxTokens: number | undefined;
   seed: number | undefined;
-  outcome: Fault | 'ok' | 'unauthorized' | 'unknown-model';
+  /** What the double located in a teacher prompt (undefined: not found, or not a teacher prompt). */
+  question?: string;
+  correct?: string;
+  outcome: Fault | 'ok' | 'unauthorized' | 'unknown-model' | 'no-correct-response';
 }
 
 export interface OpenAiDouble {
@@ -36,7 +50,20 @@ export interface OpenAiDouble {
   close(): Promise<void>;
 }
 
-const correctMarker = '### Correct Answer\n';
+/** The opening of the paper's Figure 3 prompt: what tells a teacher request from an evaluation one. */
+const teacherOpening = 'Please generate an incorrect response based on the provided question and correct answer.';
+
+/** Where a reader of the Figure 3 wording finds the question: after "Question:", in its ```text fence. */
+export function locateQuestion(prompt: string): string | undefined {
+  const match = /^Question:[ \t]*\n(?:[ \t]*\n)?```text\n([\s\S]*?)\n```[ \t]*\n[\s\S]*?^Correct response:/m.exec(prompt);
+  return match?.[1];
+}
+
+/** ... and the correct response: everything after the line "Correct response:" and one blank line. */
+export function locateCorrectResponse(prompt: string): string | undefined {
+  const match = /^Correct response:[ \t]*\n(?:[ \t]*\n)?/m.exec(prompt);
+  return match ? prompt.slice(match.index + match[0].length) : undefined;
+}
 
 export async function startOpenAiDouble(options: DoubleOptions): Promise<OpenAiDouble> {
   const requests: LoggedRequest[] = [];
@@ -50,10 +77,19 @@ export async function startOpenAiDouble(options: DoubleOptions): Promise<OpenAiD
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET' && req.url?.endsWith('/models')) return json(res, 200, { object: 'list', data: [{ id: options.model, object: 'model' }] });
-    const body = JSON.parse(await readBody(req)) as { model: string; seed?: number; messages: { content: string }[] };
+    const body = JSON.parse(await readBody(req)) as { model: string; seed?: number; temperature?: number; max_tokens?: number; messages: { content: string }[] };
     const prompt = body.messages[0].content;
     const n = counter++;
-    const entry: LoggedRequest = { n, promptSha256: createHash('sha256').update(prompt).digest('hex'), seed: body.seed, outcome: 'ok' };
+    const entry: LoggedRequest = {
+      n,
+      prompt,
+      promptSha256: createHash('sha256').update(prompt).digest('hex'),
+      model: body.model,
+      temperature: body.temperature,
+      maxTokens: body.max_tokens,
+      seed: body.seed,
+      outcome: 'ok',
+    };
     requests.push(entry);
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     if (options.forceStatus) return json(res, options.forceStatus, { error: { message: `forced ${options.forceStatus}` } });
@@ -65,12 +101,18 @@ export async function startOpenAiDouble(options: DoubleOptions): Promise<OpenAiD
       entry.outcome = 'unknown-model';
       return json(res, 404, { error: { message: `The model \`${body.model}\` does not exist`, code: 'model_not_found' } });
     }
-    if (!prompt.includes(correctMarker)) {
+    if (!prompt.startsWith(teacherOpening)) {
       // Not a teacher prompt: an evaluation prompt, answered with the prompt's function completed.
       const code = /```python\n([\s\S]*?)\n```/.exec(prompt)?.[1] ?? '';
       return json(res, 200, completion(body.model, `Here is the function:\n\`\`\`python\n${code}\n    return None\n\`\`\`\nIt returns None.`));
     }
-    const correct = prompt.slice(prompt.indexOf(correctMarker) + correctMarker.length);
+    entry.question = locateQuestion(prompt);
+    const correct = locateCorrectResponse(prompt);
+    if (correct === undefined) {
+      entry.outcome = 'no-correct-response';
+      return json(res, 200, completion(body.model, 'I could not find a correct response in your message. Please provide the question and its correct response.'));
+    }
+    entry.correct = correct;
     // A record that no teacher can vary: every sample comes back identical, so it must end as a reject.
     const fault = correct.includes('ALWAYS-IDENTICAL') ? 'identical' : pick(n, options.faultRate ?? 0, faults);
     entry.outcome = fault ?? 'ok';

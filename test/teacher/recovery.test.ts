@@ -13,9 +13,11 @@ import { promisify } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { projectRoot } from '../../config/settings';
 import { AnswerCache } from '../../teacher/cache';
+import { chatRequest } from '../../teacher/llmClient';
+import { templateName } from '../../teacher/prompt';
 import type { ExperimentResult } from '../../workflows';
 import { experimentInput, startExperiment } from '../helpers/experiment';
-import { startOpenAiDouble, type OpenAiDouble } from '../helpers/openaiDouble';
+import { startOpenAiDouble, type LoggedRequest, type OpenAiDouble } from '../helpers/openaiDouble';
 import { spawnWorker, startTestTemporal, type TestTemporal, type WorkerProcess } from '../helpers/temporal';
 
 const keyVariable = 'FAIT_TEST_TEACHER_KEY';
@@ -58,10 +60,16 @@ describe('teacher stage recovery and secrets', () => {
     const second = spawnWorker(env(), 'cpu');
     workers.push(second);
     const result = (await handle.result()) as ExperimentResult;
-    // With teacher.seed 0 the request seed is the sample index.
-    const repeated = d.requests
-      .slice(requestsBeforeKill)
-      .filter((r) => completedBeforeKill.has(AnswerCache.key({ promptSha256: r.promptSha256, model: 'teacher-model', temperature: 0.8, sample: r.seed ?? 0, seed: 0 })));
+    // The cache key of a logged request, rebuilt from what the endpoint received.
+    const keyOf = (r: LoggedRequest) =>
+      AnswerCache.key({
+        baseUrl: d.baseUrl,
+        promptVersion: templateName,
+        request: chatRequest({ baseUrl: d.baseUrl, model: r.model, temperature: r.temperature!, maxTokens: r.maxTokens!, timeoutMs: 0 }, r.prompt, r.seed!),
+      });
+    const keysBeforeKill = new Set(d.requests.slice(0, requestsBeforeKill).map(keyOf));
+    assert.ok([...completedBeforeKill].every((key) => keysBeforeKill.has(key)), 'the rebuilt keys are the cache keys');
+    const repeated = d.requests.slice(requestsBeforeKill).filter((r) => completedBeforeKill.has(keyOf(r)));
     assert.deepEqual(repeated, [], 'no completed sample was requested again');
     assert.equal(result.teacher!.reduce((n, r) => n + r.counts.pairs + r.counts.rejected, 0), 100);
     assert.ok(result.teacher!.reduce((n, r) => n + r.counts.cached, 0) >= completedBeforeKill.size - 1);

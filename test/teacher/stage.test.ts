@@ -75,7 +75,7 @@ describe('teacher stage with an OpenAI-compatible endpoint', () => {
     assert.match(stubborn?.reason ?? '', /^no valid variant after 3 samples: identical to the correct response/);
     // Another record may be rejected only when the faults hit all three of its samples with
     // unusable answers (about 1 in 1000 records at this fault rate).
-    const unusable = /^(identical to the correct response \(after whitespace normalisation\)|the answer has no code block but the correct response has code)$/;
+    const unusable = /^(identical to the correct response \(up to line endings and trailing whitespace\)|the answer has no code block but the correct response has code)$/;
     for (const r of rejects) {
       assert.match(r.reason, /^no valid variant after 3 samples: /);
       for (const reason of r.reason.replace(/^no valid variant after 3 samples: /, '').split('; ')) assert.match(reason, unusable, `${r.id}: ${r.reason}`);
@@ -88,8 +88,16 @@ describe('teacher stage with an OpenAI-compatible endpoint', () => {
     assert.equal(calls, samples + retries, 'no request beyond one per sample plus the retries');
     assert.ok(d.requests.some((r) => r.outcome === 'hang') && d.requests.some((r) => r.outcome === 'truncated'), 'faults were injected');
 
+    // The double reads the prompt as an endpoint following the paper's wording would, and finds
+    // each record's question and correct response byte for byte.
+    const records = readFileSync(dataset, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { instruction: string; response: string });
+    for (const r of d.requests) {
+      assert.ok(records.some((rec) => rec.instruction === r.question && rec.response === r.correct), `request ${r.n} located its record`);
+    }
+    assert.ok(pairs.length >= 55, `${pairs.length} pairs`);
     for (const pair of pairs) {
       assert.notEqual(pair.incorrect, pair.correct);
+      assert.equal(pair.teacher.template, 'figure3.v2');
       assert.equal(pair.teacher.kind, 'openai');
       assert.match(pair.teacher.templateSha256!, /^[0-9a-f]{64}$/);
       assert.ok(pair.distance > 0 && pair.distance < 0.1, `${pair.id}: distance ${pair.distance}`);

@@ -1,8 +1,8 @@
 /** Variant validation, retries, rate limits and cache keys of the teacher. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AnswerCache } from '../../teacher/cache';
-import { TransientTeacherError } from '../../teacher/llmClient';
+import { AnswerCache, normaliseBaseUrl } from '../../teacher/cache';
+import { chatRequest, TransientTeacherError } from '../../teacher/llmClient';
 import { PythonSyntaxChecker } from '../../teacher/pythonSyntax';
 import { RateLimiter } from '../../teacher/rateLimit';
 import { delayMs, withRetries } from '../../teacher/retry';
@@ -12,11 +12,40 @@ const options = { maxDistance: 0.5, dropDistant: false };
 const code = (body: string) => `Explanation.\n\n\`\`\`python\n${body}\n\`\`\`\n`;
 
 describe('variant validation', () => {
-  test('empty, identical (up to whitespace) and code-less variants are rejected for a new sample', () => {
+  test('empty, identical and code-less variants are rejected for a new sample', () => {
     const correct = code('x = 1');
     assert.deepEqual(validateVariant(correct, '  ', options), { ok: false, reason: 'empty answer', retry: true });
-    assert.match((validateVariant(correct, correct.replace('x = 1', 'x  =  1') + '\n', options) as { reason: string }).reason, /identical/);
+    assert.deepEqual(validateVariant(correct, correct, options), {
+      ok: false,
+      reason: 'identical to the correct response (up to line endings and trailing whitespace)',
+      retry: true,
+    });
     assert.match((validateVariant(correct, 'x = 2', options) as { reason: string }).reason, /no code where the correct response has code/);
+  });
+
+  test('"identical" normalises line endings and trailing whitespace only; indentation and blank lines count', () => {
+    const correct = code('def total(xs):\n    s = 0\n    for x in xs:\n        s += x\n    return s');
+    const identical = [
+      correct.replace(/\n/g, '\r\n'),
+      correct.replace(/\n/g, '\r'),
+      correct.replace(/\n/g, ' \t\n'),
+      correct.replace('s = 0\n', 's = 0   \n'),
+      correct + '\n\n',
+      correct.trimEnd(),
+    ];
+    for (const variant of identical) {
+      const verdict = validateVariant(correct, variant, options);
+      assert.ok(!verdict.ok && /^identical/.test(verdict.reason), JSON.stringify(variant));
+    }
+    // The Python fault the old whitespace-squashing check threw away: `return` moved into the loop.
+    const returnInLoop = correct.replace('\n    return s', '\n        return s');
+    assert.ok(validateVariant(correct, returnInLoop, options).ok);
+    const dedented = correct.replace('        s += x', '    s += x');
+    assert.ok(validateVariant(correct, dedented, options).ok);
+    const blankLineInCode = correct.replace('    s = 0\n', '    s = 0\n\n');
+    assert.ok(validateVariant(correct, blankLineInCode, options).ok);
+    const innerSpaces = correct.replace('s += x', 's +=  x');
+    assert.ok(validateVariant(correct, innerSpaces, options).ok, 'whitespace inside a line is not "trailing"');
   });
 
   test('the normalised edit distance is recorded; far variants are kept unless dropDistant', () => {
@@ -82,17 +111,30 @@ describe('retries and limits', () => {
     assert.equal(peak, 3);
   });
 
-  test('cache keys change with every part of the key', () => {
-    const base = { promptSha256: 'a'.repeat(64), model: 'm', temperature: 0.8, sample: 0, seed: 0 };
-    const keys = new Set([
-      AnswerCache.key(base),
-      AnswerCache.key({ ...base, promptSha256: 'b'.repeat(64) }),
-      AnswerCache.key({ ...base, model: 'n' }),
-      AnswerCache.key({ ...base, temperature: 0.7 }),
-      AnswerCache.key({ ...base, sample: 1 }),
-      AnswerCache.key({ ...base, seed: 1 }),
-    ]);
-    assert.equal(keys.size, 6);
-    assert.equal(AnswerCache.key(base), AnswerCache.key({ ...base }));
+  test('cache keys change with the base URL, the template version and every request parameter', () => {
+    const endpoint = { baseUrl: 'http://teacher.example:8000/v1', model: 'm', temperature: 0.8, maxTokens: 2048, timeoutMs: 1000 };
+    const base = { baseUrl: endpoint.baseUrl, promptVersion: 'figure3.v2', request: chatRequest(endpoint, 'prompt', 0) };
+    const variants = [
+      base,
+      { ...base, baseUrl: 'http://other.example:8000/v1' },
+      { ...base, baseUrl: 'http://teacher.example:8001/v1' },
+      { ...base, baseUrl: 'http://teacher.example:8000/v2' },
+      { ...base, promptVersion: 'figure3.v1' },
+      { ...base, promptVersion: null },
+      { ...base, request: chatRequest({ ...endpoint, model: 'n' }, 'prompt', 0) },
+      { ...base, request: chatRequest(endpoint, 'prompt!', 0) },
+      { ...base, request: chatRequest({ ...endpoint, temperature: 0.7 }, 'prompt', 0) },
+      { ...base, request: chatRequest({ ...endpoint, maxTokens: 1024 }, 'prompt', 0) },
+      { ...base, request: chatRequest(endpoint, 'prompt', 1) },
+    ];
+    assert.equal(new Set(variants.map((v) => AnswerCache.key(v))).size, variants.length);
+    // The request body covers every parameter the client sends.
+    assert.deepEqual(Object.keys(base.request).sort(), ['max_tokens', 'messages', 'model', 'seed', 'temperature']);
+    // One endpoint, several spellings: one key.
+    for (const spelling of ['HTTP://Teacher.Example:8000/v1/', 'http://teacher.example:8000/v1//', 'http://user:secret@teacher.example:8000/v1#x']) {
+      assert.equal(AnswerCache.key({ ...base, baseUrl: spelling }), AnswerCache.key(base), spelling);
+    }
+    assert.equal(normaliseBaseUrl('https://api.example.com:443/v1/'), 'https://api.example.com/v1');
+    assert.equal(normaliseBaseUrl('http://127.0.0.1:80/v1?api-version=2'), 'http://127.0.0.1/v1?api-version=2');
   });
 });
