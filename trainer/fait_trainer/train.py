@@ -33,7 +33,7 @@ from .data import Batch, Sample, collate, epoch_order, load_dataset
 from .distributed import Processes, all_reduce, barrier, gather, setup, teardown
 from .errors import EXIT_TERMINATED, BadInputError
 from .incorrect import can_reuse, incorrect_probs_plain, incorrect_probs_reuse
-from .loss import batch_weights, statistic_vector, token_nll, token_weights
+from .loss import batch_weights, empty_side, statistic_vector, token_nll, token_weights, weighted_nll
 from .model import load_model, load_tokenizer, output_complete, write_output
 from .progress import Progress, WStats
 
@@ -107,21 +107,24 @@ def autocast_for(config: Config, device: torch.device):
 
 @dataclass
 class MicroResult:
-    weighted_nll: float  # sum of weight * NLL over this process's response tokens
+    loss: float  # this process's share of the step's loss: sum of weight * NLL over its response tokens / num_items
     w: torch.Tensor  # W of the samples whose correct response has marked tokens
+    empty_side: torch.Tensor  # of those, which had an empty side in Eq. 5/6 (fait only; all False otherwise)
 
 
-def forward_backward(model, raw_model, batch: Batch, config: Config, num_items: int, scale: float, reuse: bool, autocast) -> MicroResult:
-    """Forward on prompt + y^c, W from P^c and P^a (``fait``), the weighted loss, backward.
+def micro_loss(model, raw_model, batch: Batch, config: Config, num_items: int, reuse: bool, autocast) -> tuple[torch.Tensor, MicroResult]:
+    """Forward on prompt + y^c, W from P^c and P^a (``fait``), and the step's loss on this batch.
 
-    ``num_items`` is the number of response tokens of the whole optimizer step. ``scale``
-    multiplies the loss before backward: the number of processes (DDP averages gradients, the loss
-    needs their sum), or 0 for the placeholder batch of a process without samples. ``raw_model``
-    is ``model`` without its DDP wrapper: the no-grad pass over y^a must not join DDP's reducer.
+    The loss is ``loss.weighted_nll(loss.token_nll(logits, ...), labels, weights, num_items)`` (what
+    ``loss.weighted_loss`` computes from the logits; the NLL is kept for P^c) with the weights of
+    ``loss.batch_weights`` (rows of ``loss.sample_weights``) or ``loss.token_weights``.
+    ``num_items`` is the number of response tokens of the whole optimizer step. ``raw_model`` is
+    ``model`` without its DDP wrapper: the no-grad pass over y^a must not join DDP's reducer (under
+    FSDP they are the same module, and every process runs that pass, as its all-gathers need).
     """
     with autocast():
         out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=reuse)
-    nll = token_nll(out.logits, batch.input_ids)  # every position; the label mask keeps the response
+    nll = token_nll(out.logits, batch.input_ids)  # every position (P^c of the prompt serves prefix reuse)
     v_correct = batch.v(config.granularity)
     marked = (v_correct > 0).any(1)
     if config.mode == "fait":
@@ -132,17 +135,25 @@ def forward_backward(model, raw_model, batch: Batch, config: Config, num_items: 
             else:
                 p_incorrect = incorrect_probs_plain(raw_model, batch)
         v_incorrect = batch.incorrect_v(config.granularity)
-        weights, w = batch_weights(
-            p_correct, v_correct, p_incorrect, v_incorrect, config.alpha,
-            stat_correct=statistic_vector(v_correct, batch.v("hybrid"), config.weight_statistic),
-            stat_incorrect=statistic_vector(v_incorrect, batch.incorrect_v("hybrid"), config.weight_statistic),
-        )  # fmt: skip
+        stat_correct = statistic_vector(v_correct, batch.v("hybrid"), config.weight_statistic)
+        stat_incorrect = statistic_vector(v_incorrect, batch.incorrect_v("hybrid"), config.weight_statistic)
+        weights, w = batch_weights(p_correct, v_correct, p_incorrect, v_incorrect, config.alpha, stat_correct=stat_correct, stat_incorrect=stat_incorrect)
+        empty = empty_side(stat_correct, stat_incorrect)
     else:
         weights = token_weights(config.mode, v_correct, fixed_weight=config.fixed_weight)
         w = torch.full(marked.shape, 1.0 if config.mode == "sft" else float(config.fixed_weight), device=nll.device)
-    weighted = (nll * weights * batch.label_mask).sum()
-    (weighted * (scale / num_items)).backward()
-    return MicroResult(weighted_nll=float(weighted.detach()), w=w.detach()[marked].float().cpu())
+        empty = torch.zeros_like(marked)
+    loss = weighted_nll(nll, batch.labels, weights, num_items)
+    return loss, MicroResult(loss=float(loss.detach()), w=w.detach()[marked].double().cpu(), empty_side=empty[marked].cpu())
+
+
+def forward_backward(model, raw_model, batch: Batch, config: Config, num_items: int, scale: float, reuse: bool, autocast) -> MicroResult:
+    """``micro_loss``, then backward of the loss times ``scale``: the number of processes (DDP and
+    FSDP average gradients, the step needs their sum), or 0 for the placeholder batch of a process
+    without samples."""
+    loss, result = micro_loss(model, raw_model, batch, config, num_items, reuse, autocast)
+    (loss * scale).backward()
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,7 +183,7 @@ def report_already_done(config: Config, path: Path, state: dict, progress: Progr
     progress.emit("start", epoch=config.epoch, epochs=config.epochs, step=state["global_step"], already_done=True)
     progress.emit("resumed", step=state["global_step"], checkpoint=str(path), epoch=state["epoch"], step_in_epoch=state["step_in_epoch"])
     if state["epoch"] == config.epoch:
-        progress.emit("epoch_end", epoch=state["epoch"], **WStats(state["w"]).report(), truncated=state["truncated"], step=state["global_step"])
+        progress.emit("epoch_end", epoch=state["epoch"], **WStats(state["w"]).report(config.mode == "fait"), truncated=state["truncated"], step=state["global_step"])
     if state["finished"] and procs.main and not output_complete(config):
         model = load_model(config, torch.device("cpu"))
         checkpoint.load_weights(path, model)
@@ -181,6 +192,7 @@ def report_already_done(config: Config, path: Path, state: dict, progress: Progr
     progress.emit(
         "done", epoch=config.epoch, step=state["global_step"], final=state["finished"], skipped=True,
         output_dir=config.output_dir if state["finished"] else None, checkpoint=str(path),
+        **WStats(state.get("run_w")).empty_side(config.mode == "fait"),
     )  # fmt: skip
     return 0
 
@@ -243,10 +255,11 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
     )  # fmt: skip
 
     # -- resume ---------------------------------------------------------------------------------
-    epoch, step_in_epoch, global_step, w_stats = config.epoch, 0, 0, WStats()
+    # w_stats: this epoch's W; run_stats: the whole run's (for the empty-side share in ``done``).
+    epoch, step_in_epoch, global_step, w_stats, run_stats = config.epoch, 0, 0, WStats(), WStats()
     if path is not None:
         state = checkpoint.load(path, raw_model, optimizer, scheduler, procs.rank)
-        global_step = state["global_step"]
+        global_step, run_stats = state["global_step"], WStats(state.get("run_w"))
         if state["epoch"] == epoch:  # else it closed the previous epoch: this one starts at step 0
             step_in_epoch, w_stats = state["step_in_epoch"], WStats(state["w"])
         progress.emit("resumed", step=global_step, checkpoint=str(path), epoch=state["epoch"], step_in_epoch=state["step_in_epoch"])
@@ -254,7 +267,7 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
     def save(epoch_done: bool) -> Path | None:
         state = {
             "epoch": epoch, "step_in_epoch": step_in_epoch, "global_step": global_step, "epoch_done": epoch_done,
-            "finished": global_step >= plan.total_steps, "w": w_stats.as_dict(), "truncated": dataset.truncated,
+            "finished": global_step >= plan.total_steps, "w": w_stats.as_dict(), "run_w": run_stats.as_dict(), "truncated": dataset.truncated,
             "fingerprint": plan.fingerprint(config),
         }  # fmt: skip
         rng = gather(checkpoint.rng_state())  # every rank's generators, written by rank 0
@@ -279,7 +292,7 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
         micro_batches = plan.micro_batches(order, step_in_epoch)
         step_samples: list[Sample] = [samples[i] for micro in micro_batches for i in micro]
         num_items = sum(s.num_labels for s in step_samples)
-        loss, w_values = 0.0, []
+        loss, w_values, empty_values = 0.0, [], []
         for i, micro in enumerate(micro_batches):
             mine = plan.share(micro, procs.rank)
             # A process with no sample in a short last batch still has to join the all-reduce.
@@ -288,8 +301,9 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
             with contextlib.nullcontext() if last or not procs.distributed else model.no_sync():
                 result = forward_backward(model, raw_model, batch, config, num_items, procs.world if mine else 0.0, reuse, autocast)
             if mine:
-                loss += result.weighted_nll / num_items
+                loss += result.loss
                 w_values.append(result.w)
+                empty_values.append(result.empty_side)
         if config.max_grad_norm:
             torch.nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
         optimizer.step()
@@ -300,14 +314,17 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
 
         # One all-reduce for the numbers every rank must agree on, one for the extremes of W.
         w = torch.cat(w_values).double() if w_values else torch.zeros(0, dtype=torch.float64)
+        empty = int(torch.cat(empty_values).sum()) if empty_values else 0
         due_by_time = config.checkpoint_every_minutes is not None and time.monotonic() - last_save >= 60 * config.checkpoint_every_minutes
-        totals = all_reduce(torch.tensor([loss, len(w), float(w.sum()), float((w**2).sum()), stop.requested, due_by_time], dtype=torch.float64))
+        totals = all_reduce(torch.tensor([loss, len(w), float(w.sum()), float((w**2).sum()), empty, stop.requested, due_by_time], dtype=torch.float64))
         extremes = all_reduce(torch.tensor([float(w.max()) if len(w) else -math.inf, float(-w.min()) if len(w) else -math.inf], dtype=torch.float64), "max")
-        loss, w_count, w_sum, w_sumsq, stop_requested, due_by_time = totals.tolist()
-        w_stats.add(int(w_count), w_sum, w_sumsq, -extremes[1].item(), extremes[0].item())
+        loss, w_count, w_sum, w_sumsq, empty, stop_requested, due_by_time = totals.tolist()
+        for stats in (w_stats, run_stats):
+            stats.add(int(w_count), w_sum, w_sumsq, -extremes[1].item(), extremes[0].item(), int(empty))
         progress.emit(
             "step", epoch=epoch, step=global_step, total_steps=plan.total_steps, loss=loss,
             mean_w=w_sum / w_count if w_count else None,
+            empty_side_share=empty / w_count if config.mode == "fait" and w_count else None,
             marked_share=sum(s.marked(config.granularity) for s in step_samples) / num_items,
             tokens_per_s=sum(len(s.input_ids) for s in step_samples) / (time.perf_counter() - started), lr=lr,
         )  # fmt: skip
@@ -322,13 +339,16 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
 
     # -- the end of the epoch -------------------------------------------------------------------
     latest = save(epoch_done=True) or latest
-    progress.emit("epoch_end", epoch=epoch, **w_stats.report(), truncated=dataset.truncated, step=global_step)
+    fait = config.mode == "fait"
+    progress.emit("epoch_end", epoch=epoch, **w_stats.report(fait), truncated=dataset.truncated, step=global_step)
     final = global_step >= plan.total_steps
     if final and procs.main:
-        write_output(raw_model, tokenizer, config, {"global_step": global_step, "epochs": config.epochs, "mode": config.mode})
+        summary = {"global_step": global_step, "epochs": config.epochs, "mode": config.mode, **run_stats.empty_side(fait)}
+        write_output(raw_model, tokenizer, config, summary)
     barrier()
     progress.emit(
         "done", epoch=epoch, step=global_step, final=final, skipped=False,
         output_dir=config.output_dir if final else None, checkpoint=str(latest) if latest else None,
+        **run_stats.empty_side(fait),
     )  # fmt: skip
     return 0

@@ -100,11 +100,17 @@ def test_progress_events_of_a_full_run(straight):
     steps = [e for e in events if e["event"] == "step"]
     assert [e["step"] for e in steps] == list(range(1, 13))
     for e in steps:
-        assert set(e) == {"event", "epoch", "step", "total_steps", "loss", "mean_w", "marked_share", "tokens_per_s", "lr"}
+        assert set(e) == {"event", "epoch", "step", "total_steps", "loss", "mean_w", "empty_side_share", "marked_share", "tokens_per_s", "lr"}
+        assert e["empty_side_share"] is None or 0 <= e["empty_side_share"] <= 1
         assert e["loss"] > 0 and e["tokens_per_s"] > 0 and 0 <= e["marked_share"] <= 1
         assert e["mean_w"] is None or 1.0 <= e["mean_w"] <= 2.0
     end = next(e for e in events if e["event"] == "epoch_end")
     assert 1.0 <= end["w_min"] <= end["w_mean"] <= end["w_max"] <= 2.0 and end["w_sd"] >= 0 and end["truncated"] == 0
+    # The 24 golden pairs include samples whose incorrect response has no mark: their W is alpha - 1 by construction.
+    assert 0 < end["empty_side_count"] < end["w_count"] and end["empty_side_share"] == end["empty_side_count"] / end["w_count"]
+    steps_with_w = [e for e in steps if e["mean_w"] is not None]
+    assert events[-1]["empty_side_share"] == end["empty_side_share"] and events[-1]["empty_side_count"] == end["empty_side_count"]
+    assert sum(e["empty_side_share"] for e in steps_with_w) > 0
     assert events[-1]["final"] is True and events[-1]["output_dir"] == read_config(config)["output_dir"]
     checkpoints = sorted(p.name for p in Path(read_config(config)["checkpoint_dir"]).iterdir())
     assert checkpoints == ["step-000000011", "step-000000012-end"]

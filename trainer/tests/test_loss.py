@@ -14,6 +14,7 @@ from fait_trainer.data import collate
 from fait_trainer.loss import (
     batch_weights,
     confidence_gap_weight,
+    empty_side,
     hbar,
     sample_weights,
     statistic_vector,
@@ -76,6 +77,16 @@ def test_no_marked_token_in_c_gives_alpha_minus_one_everywhere():
 def test_no_marked_token_in_a_makes_the_ratio_one():
     # Hbar^a = 0: ratio = Hbar^c / Hbar^c = 1, W = alpha - 1
     close(sample_weights(P_C, HYB_C, P_A, torch.zeros(3), 2.0), [1.0] * 4)
+
+
+def test_empty_side_marks_samples_whose_w_does_not_come_from_a_confidence_gap():
+    rows_c = torch.stack([HYB_C, HYB_C, torch.zeros(4, dtype=torch.long), HYB_C])
+    rows_a = torch.stack([HYB_A, torch.zeros(3, dtype=torch.long), HYB_A, statistic_vector(LINE_A, LINE_A, "changed")])
+    assert empty_side(rows_c, rows_a).tolist() == [False, True, True, True]
+    # With the char-marked statistic a line-only mark is empty: Hbar = 0 there, W = alpha - 1.
+    stat_a = statistic_vector(LINE_A + 0, LINE_A + 0, "changed")
+    assert bool(empty_side(statistic_vector(HYB_C, HYB_C, "changed"), stat_a))
+    close(sample_weights(P_C, HYB_C, P_A, LINE_A, 2.0, stat_correct=statistic_vector(HYB_C, HYB_C, "changed"), stat_incorrect=stat_a), [1.0] * 4)
 
 
 def test_alpha_one_zeroes_unmarked_tokens():
