@@ -126,6 +126,8 @@ function trainerConfig(input: TrainEpochInput, runDir: string) {
     prefix_reuse: t.prefixReuse,
     max_steps: t.maxSteps ?? null,
     nproc: t.processes,
+    parallelism: t.parallelism,
+    cpu_offload: t.cpuOffload,
   };
 }
 

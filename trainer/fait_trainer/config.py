@@ -55,6 +55,8 @@ class Config:
     nproc: int = 1
     max_grad_norm: float | None = 1.0
     weight_decay: float = 0.0
+    parallelism: str = "auto"
+    cpu_offload: bool = False
 
 
 REQUIRED = ("model_dir", "output_dir", "checkpoint_dir", "pairs", "masks")
@@ -64,6 +66,7 @@ CHOICES = {
     "weight_statistic": ("hybrid", "changed"),
     "prompt_format": (None, "magicoder"),
     "bf16": ("auto", True, False),
+    "parallelism": ("auto", "ddp", "fsdp"),
 }
 POSITIVE_INTS = ("epochs", "batch_size", "gradient_accumulation", "max_length", "keep_checkpoints", "nproc")
 OPTIONAL_POSITIVE_INTS = ("checkpoint_every_steps", "max_steps")
@@ -131,7 +134,7 @@ def parse_config(raw: dict) -> Config:
     for key in ("checkpoint_every_minutes", "max_grad_norm"):
         if raw.get(key) is not None and (not _is_number(raw[key]) or raw[key] <= 0):
             raise BadInputError(f"config: {key} must be null or a positive number, got {raw[key]!r}")
-    for key in ("gradient_checkpointing", "prefix_reuse"):
+    for key in ("gradient_checkpointing", "prefix_reuse", "cpu_offload"):
         if key in raw and not isinstance(raw[key], bool):
             raise BadInputError(f"config: {key} must be true or false")
     for key in ("epoch", "seed"):
@@ -140,6 +143,8 @@ def parse_config(raw: dict) -> Config:
     config = Config(**{**raw, "lora": _lora(raw.get("lora"))})
     if config.epoch >= config.epochs:
         raise BadInputError(f"config: epoch {config.epoch} is out of range for {config.epochs} epochs (epochs count from 0)")
+    if config.cpu_offload and config.parallelism == "ddp":
+        raise BadInputError("config: cpu_offload needs parallelism \"fsdp\" (or \"auto\", which it then resolves to fsdp), got \"ddp\"")
     if config.warmup_ratio > 1:
         raise BadInputError(f"config: warmup_ratio must be in [0, 1], got {config.warmup_ratio}")
     return config

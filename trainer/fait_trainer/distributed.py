@@ -1,4 +1,4 @@
-"""Several processes (DDP): process group set-up, the few collectives the loop needs, and ``launch``.
+"""Several processes (DDP or FSDP2): process group set-up, sharding, the few collectives the loop needs, and ``launch``.
 
 ``launch`` runs ``torchrun --standalone --nproc_per_node N -m fait_trainer train --config FILE``
 (as ``python -m torch.distributed.run``, so it uses this interpreter; ``--standalone`` picks a free
@@ -9,6 +9,7 @@ normaliser and hence the updates are those of a single process with the same ``b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -51,6 +52,90 @@ def setup() -> Processes:
         dist.init_process_group("nccl" if cuda else "gloo")
     device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
     return Processes(dist.get_rank(), dist.get_world_size(), device)
+
+
+def resolve_parallelism(config, procs: Processes) -> str:
+    """``"ddp"`` or ``"fsdp"`` for ``training.parallelism`` (``config.parallelism``).
+
+    HOOK TO CONNECT: ``auto`` is to be resolved by the memory plan (``memory_plan.resolve_parallelism(
+    config, model_config, gpus)``, another engineer's work). Until it is connected: ``ddp`` on CPU
+    and for one process (unless ``cpu_offload``, which only FSDP does), else ``fsdp`` when weights,
+    gradients and AdamW's two moments in float32 (16 bytes per trainable parameter, 4 per frozen
+    one) would take more than 80% of one GPU's memory, the rest being left for activations.
+    """
+    if config.parallelism != "auto":
+        return config.parallelism
+    if config.cpu_offload:
+        return "fsdp"
+    if procs.device.type != "cuda" or procs.world == 1:
+        return "ddp"
+    parameters = parameter_count(config.model_dir)
+    per_process = parameters * (4 if config.lora is not None else 16)
+    return "fsdp" if per_process > 0.8 * torch.cuda.get_device_properties(procs.device).total_memory else "ddp"
+
+
+def parameter_count(model_dir: str) -> int:
+    """Parameters of the model's safetensors files, from their headers (nothing is loaded)."""
+    from safetensors import safe_open
+
+    total = 0
+    for file in Path(model_dir).glob("*.safetensors"):
+        with safe_open(str(file), "pt") as f:
+            for key in f.keys():
+                shape = f.get_slice(key).get_shape()
+                count = 1
+                for n in shape:
+                    count *= n
+                total += count
+    return total
+
+
+def ensure_group(procs: Processes) -> None:
+    """FSDP needs a process group even for one process: a single-rank group on an in-memory store."""
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if procs.device.type == "cuda" else "gloo", store=dist.HashStore(), rank=0, world_size=1)
+
+
+def fsdp_layers(model) -> list:
+    """The decoder layers (the classes Hugging Face lists as ``_no_split_modules``), each its own FSDP unit."""
+    names = set()
+    for module in model.modules():
+        names.update(getattr(module, "_no_split_modules", None) or [])
+    return [m for m in model.modules() if type(m).__name__ in names]
+
+
+def shard(model, bf16: bool, cpu_offload: bool):
+    """FSDP2: ``fully_shard`` on each decoder layer, then on the whole model (embeddings, norm, head).
+
+    Sharded parameters stay in the master dtype (float32), and so do gradients and AdamW's state
+    (created on the sharded parameters). With ``bf16`` the layers gather their parameters in
+    bfloat16 and compute in it, and gradients are reduce-scattered in float32.
+    ``cpu_offload`` keeps the shards (and so the optimizer step) in host memory.
+    """
+    from torch.distributed.fsdp import CPUOffloadPolicy, MixedPrecisionPolicy, OffloadPolicy, fully_shard
+
+    policy = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if bf16 else MixedPrecisionPolicy()
+    offload = CPUOffloadPolicy() if cpu_offload else OffloadPolicy()
+    for layer in fsdp_layers(model):
+        fully_shard(layer, mp_policy=policy, offload_policy=offload)
+    fully_shard(model, mp_policy=policy, offload_policy=offload)
+    return model
+
+
+@contextlib.contextmanager
+def gradient_sync(model, parallelism: str, enabled: bool):
+    """Gradient accumulation: only the last micro-batch of a step reduces gradients over processes."""
+    if enabled or not (dist.is_available() and dist.is_initialized()):
+        yield
+    elif parallelism == "fsdp":
+        model.set_requires_gradient_sync(False)
+        try:
+            yield
+        finally:
+            model.set_requires_gradient_sync(True)
+    else:
+        with model.no_sync():
+            yield
 
 
 def teardown() -> None:

@@ -15,7 +15,6 @@ processes), so accumulation and DDP give the gradient of one big batch (``loss.w
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import signal
@@ -30,7 +29,7 @@ from transformers.utils import logging as hf_logging
 from . import checkpoint
 from .config import Config
 from .data import Batch, Sample, collate, epoch_order, load_dataset
-from .distributed import Processes, all_reduce, barrier, gather, setup, teardown
+from .distributed import Processes, all_reduce, barrier, ensure_group, gather, gradient_sync, resolve_parallelism, setup, shard, teardown
 from .errors import EXIT_TERMINATED, BadInputError
 from .incorrect import can_reuse, incorrect_probs_plain, incorrect_probs_reuse
 from .loss import batch_weights, empty_side, statistic_vector, token_nll, token_weights, weighted_nll
@@ -95,10 +94,16 @@ class StopFlag:
         signal.signal(signal.SIGTERM, self.previous)
 
 
-def autocast_for(config: Config, device: torch.device):
-    """(enabled, context factory): bf16 autocast on CUDA for ``"auto"``, wherever asked for ``true``."""
-    enabled = config.bf16 is True or (config.bf16 == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported())
-    return enabled, lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
+def bf16_enabled(config: Config, device: torch.device) -> bool:
+    """bf16 compute: on CUDA for ``"auto"`` (float32 on CPU, so that CPU runs compare meaningfully), wherever asked for ``true``."""
+    return config.bf16 is True or (config.bf16 == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported())
+
+
+def autocast_for(config: Config, device: torch.device, fsdp: bool = False):
+    """(bf16, context factory): bf16 autocast for DDP / one process; under FSDP bf16 comes from its
+    mixed-precision policy (parameters gathered in bf16) and autocast stays off."""
+    enabled = bf16_enabled(config, device)
+    return enabled, lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled and not fsdp)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +159,20 @@ def forward_backward(model, raw_model, batch: Batch, config: Config, num_items: 
     loss, result = micro_loss(model, raw_model, batch, config, num_items, reuse, autocast)
     (loss * scale).backward()
     return result
+
+
+def gathered_model(sharded, config: Config):
+    """Under FSDP: the full state dict gathered into rank 0's host memory, loaded into a plain model
+    there (a normal Hugging Face model for ``write_output``); ``None`` on the other processes."""
+    import torch.distributed as dist
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+    full = get_model_state_dict(sharded, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+    if dist.get_rank() != 0:
+        return None
+    model = load_model(config, torch.device("cpu"))
+    model.load_state_dict(full)
+    return model
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,21 +253,29 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
     if state is not None and state["fingerprint"] != plan.fingerprint(config):
         raise BadInputError(f"checkpoint {path} was written for another run ({state['fingerprint']} vs {plan.fingerprint(config)}); use a new checkpoint_dir")
 
-    raw_model = load_model(config, procs.device)
-    model = raw_model
-    if procs.distributed:
-        model = torch.nn.parallel.DistributedDataParallel(raw_model, device_ids=[procs.device.index] if procs.device.type == "cuda" else None)
+    parallelism = resolve_parallelism(config, procs)
+    if config.cpu_offload and parallelism != "fsdp":
+        raise BadInputError(f"config: cpu_offload needs parallelism fsdp, and parallelism {config.parallelism!r} resolved to {parallelism!r}")
+    if parallelism == "fsdp":
+        ensure_group(procs)  # also for one process: FSDP runs on a process group
+        # Loaded on the CPU; fully_shard moves each process's shards to its device.
+        raw_model = model = shard(load_model(config, torch.device("cpu")), bf16_enabled(config, procs.device), config.cpu_offload)
+    else:
+        raw_model = model = load_model(config, procs.device)
+        if procs.distributed:
+            model = torch.nn.parallel.DistributedDataParallel(raw_model, device_ids=[procs.device.index] if procs.device.type == "cuda" else None)
     parameters = [p for p in raw_model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * plan.total_steps), plan.total_steps)
-    bf16, autocast = autocast_for(config, procs.device)
+    bf16, autocast = autocast_for(config, procs.device, fsdp=parallelism == "fsdp")
     # The training forward's cache stands in for the shared prefix; gradient checkpointing runs
     # without a cache, so it falls back to the plain extra forward.
     reuse = config.mode == "fait" and config.prefix_reuse and not config.gradient_checkpointing
 
     progress.emit(
         "start", epoch=config.epoch, epochs=config.epochs, samples=len(samples), steps_per_epoch=plan.steps_per_epoch,
-        total_steps=plan.total_steps, step=state["global_step"] if state else 0, world_size=procs.world,
+        total_steps=plan.total_steps, step=state["global_step"] if state else 0, world_size=procs.world, parallelism=parallelism,
+        cpu_offload=config.cpu_offload,
         device=str(procs.device), mode=config.mode, granularity=config.granularity,
         weight_statistic=config.weight_statistic, prefix_reuse=reuse, bf16=bf16, truncated=dataset.truncated,
         incorrect_truncated=dataset.incorrect_truncated, dropped=len(dataset.dropped),
@@ -271,9 +298,8 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
             "fingerprint": plan.fingerprint(config),
         }  # fmt: skip
         rng = gather(checkpoint.rng_state())  # every rank's generators, written by rank 0
-        saved = None
+        saved = checkpoint.save(config.checkpoint_dir, state, raw_model, optimizer, scheduler, rng, config.keep_checkpoints, procs.main)
         if procs.main:
-            saved = checkpoint.save(config.checkpoint_dir, state, raw_model, optimizer, scheduler, rng, config.keep_checkpoints)
             progress.emit("checkpoint", step=global_step, path=str(saved))
         barrier()
         return saved
@@ -298,7 +324,7 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
             # A process with no sample in a short last batch still has to join the all-reduce.
             batch = collate([samples[j] for j in (mine or micro[:1])], pad_id).to(procs.device)
             last = i == len(micro_batches) - 1
-            with contextlib.nullcontext() if last or not procs.distributed else model.no_sync():
+            with gradient_sync(model, parallelism, enabled=last):
                 result = forward_backward(model, raw_model, batch, config, num_items, procs.world if mine else 0.0, reuse, autocast)
             if mine:
                 loss += result.loss
@@ -342,9 +368,11 @@ def run(config: Config, progress: Progress, procs: Processes, stop: StopFlag) ->
     fait = config.mode == "fait"
     progress.emit("epoch_end", epoch=epoch, **w_stats.report(fait), truncated=dataset.truncated, step=global_step)
     final = global_step >= plan.total_steps
-    if final and procs.main:
+    if final:
         summary = {"global_step": global_step, "epochs": config.epochs, "mode": config.mode, **run_stats.empty_side(fait)}
-        write_output(raw_model, tokenizer, config, summary)
+        output_model = gathered_model(raw_model, config) if parallelism == "fsdp" else raw_model  # every process gathers
+        if procs.main:
+            write_output(output_model, tokenizer, config, summary)
     barrier()
     progress.emit(
         "done", epoch=epoch, step=global_step, final=final, skipped=False,
