@@ -31,7 +31,8 @@ export interface TrainEpochResult {
   lastCheckpoint?: string;
   /** The fine-tuned Hugging Face model directory, after the last epoch. */
   outputDir?: string;
-  weights?: { mean: number; sd: number; min: number; max: number };
+  /** W over the epoch's samples with marked tokens; emptySideShare: the share whose W came from an empty side (fait only). */
+  weights?: { mean: number; sd: number; min: number; max: number; emptySideShare?: number };
   truncated?: number;
 }
 
@@ -159,7 +160,7 @@ function apply(event: TrainerEvent, progress: TrainingProgress, result: TrainEpo
       result.lastCheckpoint = progress.checkpoint;
       break;
     case 'epoch_end':
-      result.weights = { mean: num('w_mean') ?? 0, sd: num('w_sd') ?? 0, min: num('w_min') ?? 0, max: num('w_max') ?? 0 };
+      result.weights = { mean: num('w_mean') ?? 0, sd: num('w_sd') ?? 0, min: num('w_min') ?? 0, max: num('w_max') ?? 0, emptySideShare: num('empty_side_share') };
       result.truncated = num('truncated');
       break;
     case 'done':

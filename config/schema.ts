@@ -155,11 +155,11 @@ export const trainingSchema = z.strictObject({
   keepCheckpoints: z.number().int().positive().default(3),
   /** Re-use the shared prefix's key/values for the forward pass on the incorrect response. */
   prefixReuse: z.boolean().default(true),
-  /** Processes (GPUs) per training run; more than one launches torchrun (DDP). */
+  /** Processes (GPUs) per training run; more than one launches torchrun (DDP or FSDP). */
   processes: z.number().int().positive().default(1),
-  /** ddp, fsdp, or auto: fsdp when the model would not fit per process with ddp (`fait plan` shows both). */
+  /** ddp: full replicas; fsdp: FSDP2 sharding per decoder layer; auto: fsdp when the model would not fit per process with ddp. */
   parallelism: z.enum(['auto', 'ddp', 'fsdp']).default('auto'),
-  /** FSDP's CPU offload of parameters, gradients and optimizer state. */
+  /** FSDP only: keep the parameter shards and the optimizer step in host memory. */
   cpuOffload: z.boolean().default(false),
   /** Stop after this many optimizer steps (smoke runs). */
   maxSteps: z.number().int().positive().optional(),

@@ -51,6 +51,7 @@ describe('variant validation', () => {
   test('the normalised edit distance is recorded; far variants are kept unless dropDistant', () => {
     const correct = code('x = 1');
     const near = validateVariant(correct, code('x = 2'), options);
+    // One edit over the length, one double division on each side: equal up to 1.1e-16 relative, far below 1e-12.
     assert.ok(near.ok && Math.abs(near.distance - 1 / correct.length) < 1e-12);
     const far = code('import os\nos.system("echo something else entirely")');
     assert.ok(validateVariant(correct, far, options).ok);

@@ -2,13 +2,16 @@
 
 A checkpoint is a directory ``step-NNNNNNNNN`` (``-end`` appended when it closes an epoch) holding
 
-* ``model.safetensors``: the trainable parameters (all of them, or the LoRA adapters);
-* ``optimizer.pt``, ``scheduler.pt``: their ``state_dict``s;
+* ``state/``: the trainable parameters (all of them, or the LoRA adapters) and the AdamW state, as a
+  ``torch.distributed.checkpoint`` (DCP) directory: every process writes its own shards (FSDP) or
+  one copy is written (one process, DDP), and it loads into any number of processes, with DDP or
+  FSDP, resharding as needed;
+* ``scheduler.pt``: the learning-rate schedule's ``state_dict``;
 * ``rng.pt``: the python and torch (and CUDA) generator states of every rank;
 * ``state.json``: the data position (epoch, step within the epoch, global step), whether the
   epoch or the whole run is done, the epoch's running W statistics, and a fingerprint of the run.
 
-It is written into a hidden temporary directory, fsynced, and renamed into place, so a directory
+It is written into a hidden temporary directory (by all processes), fsynced, and renamed into place by rank 0, so a directory
 with a ``step-`` name is always complete; ``latest`` never sees a half-written one. Old ones are
 renamed away before they are deleted for the same reason.
 """
@@ -23,12 +26,11 @@ import shutil
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 
 from .errors import BadInputError
 
 NAME = re.compile(r"^step-(\d{9})(-end)?$")
-FILES = ("model.safetensors", "optimizer.pt", "scheduler.pt", "rng.pt", "state.json")
+FILES = ("state/.metadata", "scheduler.pt", "rng.pt", "state.json")
 
 
 def name_for(state: dict) -> str:
@@ -94,8 +96,11 @@ def prune(directory: str | Path, keep: int) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def trainable_parameters(model) -> dict[str, torch.Tensor]:
-    return {name: p for name, p in model.named_parameters() if p.requires_grad}
+def _options(**extra):
+    from torch.distributed.checkpoint.state_dict import StateDictOptions
+
+    # Only what training changes: LoRA's frozen base model is not copied into every checkpoint.
+    return StateDictOptions(ignore_frozen_params=True, **extra)
 
 
 def rng_state() -> dict:
@@ -112,46 +117,81 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save(directory: str | Path, state: dict, model, optimizer, scheduler, rng_states: list[dict], keep: int) -> Path:
-    """Writes a checkpoint atomically and keeps the newest ``keep``; returns its path."""
+def save(directory: str | Path, state: dict, model, optimizer, scheduler, rng_states: list[dict], keep: int, main: bool = True) -> Path | None:
+    """Writes a checkpoint atomically and keeps the newest ``keep``; every process calls it (DCP
+    gathers the shards), rank 0 (``main``) writes the rest and puts it in place; returns its path there."""
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import get_state_dict
+
     root = Path(directory)
-    root.mkdir(parents=True, exist_ok=True)
     name = name_for(state)
-    tmp = root / f".tmp-{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    tensors = {n: p.detach().to("cpu").contiguous() for n, p in trainable_parameters(model).items()}
-    save_file(tensors, str(tmp / "model.safetensors"))
-    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
+    tmp = root / f".tmp-{name}"  # the same on every process; a killed run's is removed at start (remove_stale)
+    if main:
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    _barrier()
+    model_state, optimizer_state = get_state_dict(model, optimizer, options=_options())
+    dcp.save({"model": model_state, "optimizer": optimizer_state}, checkpoint_id=str(tmp / "state"), no_dist=not _grouped())  # fsyncs its files
+    if not main:
+        return None
     torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
     torch.save(rng_states, tmp / "rng.pt")
     (tmp / "state.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
-    for file in FILES:
+    for file in ("scheduler.pt", "rng.pt", "state.json", "state/.metadata"):
         _fsync(tmp / file)
+    _fsync(tmp / "state")
     _fsync(tmp)
     replace_directory(tmp, root / name)
     prune(root, keep)
     return root / name
 
 
+def _grouped() -> bool:
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized()
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if _grouped():
+        dist.barrier()
+
+
+def _load(path: Path, state_dict: dict, no_dist: bool = False) -> None:
+    import torch.distributed.checkpoint as dcp
+
+    try:
+        dcp.load(state_dict, checkpoint_id=str(path / "state"), no_dist=no_dist)
+    except Exception as error:  # DCP reports a key the checkpoint lacks as a generic CheckpointException
+        if "Missing key" in str(error) or "missing" in str(error).lower():
+            raise BadInputError(
+                f"checkpoint {path} does not hold this model's trainable parameters ({str(error)[:300]}): "
+                "was it written with another model or LoRA setting?"
+            ) from None
+        raise
+
+
 def load_weights(path: Path, model) -> None:
-    saved = load_file(str(path / "model.safetensors"))
-    params = trainable_parameters(model)
-    if saved.keys() != params.keys():
-        missing, extra = sorted(params.keys() - saved.keys()), sorted(saved.keys() - params.keys())
-        raise BadInputError(
-            f"checkpoint {path} does not hold this model's trainable parameters "
-            f"(missing {missing[:3]}, unexpected {extra[:3]}): was it written with another model or LoRA setting?"
-        )
-    with torch.no_grad():
-        for name, param in params.items():
-            param.copy_(saved[name])
+    """The checkpoint's trainable parameters into ``model`` (one process, no process group needed)."""
+    from torch.distributed.checkpoint.state_dict import get_model_state_dict, set_model_state_dict
+
+    weights = get_model_state_dict(model, options=_options())
+    _load(path, {"model": weights}, no_dist=True)
+    set_model_state_dict(model, weights, options=_options(strict=False))
 
 
 def load(path: Path, model, optimizer, scheduler, rank: int) -> dict:
-    """Restores weights, optimizer, scheduler and this rank's RNG; returns the state."""
-    load_weights(path, model)
-    optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True))
+    """Restores weights, optimizer, scheduler and this rank's RNG (every process calls it); returns the state."""
+    from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+
+    model_state, optimizer_state = get_state_dict(model, optimizer, options=_options())
+    loaded = {"model": model_state, "optimizer": optimizer_state}
+    _load(path, loaded, no_dist=not _grouped())  # reshards to this run's processes and parallelism
+    # strict=False: the frozen parameters are not in checkpoints; DCP has checked that every trainable one is.
+    set_state_dict(model, optimizer, model_state_dict=loaded["model"], optim_state_dict=loaded["optimizer"], options=_options(strict=False))
     scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=True))
     rng = torch.load(path / "rng.pt", weights_only=True)
     # Resuming on another number of processes: ranks beyond the saved ones start from rank 0's.

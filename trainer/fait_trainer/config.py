@@ -144,6 +144,8 @@ def parse_config(raw: dict) -> Config:
     config = Config(**{**raw, "lora": _lora(raw.get("lora"))})
     if config.epoch >= config.epochs:
         raise BadInputError(f"config: epoch {config.epoch} is out of range for {config.epochs} epochs (epochs count from 0)")
+    if config.cpu_offload and config.parallelism == "ddp":
+        raise BadInputError("config: cpu_offload needs parallelism \"fsdp\" (or \"auto\", which it then resolves to fsdp), got \"ddp\"")
     if config.warmup_ratio > 1:
         raise BadInputError(f"config: warmup_ratio must be in [0, 1], got {config.warmup_ratio}")
     return config

@@ -1,4 +1,4 @@
-"""Several processes (DDP): process group set-up, the few collectives the loop needs, and ``launch``.
+"""Several processes (DDP or FSDP2): process group set-up, sharding, the few collectives the loop needs, and ``launch``.
 
 ``launch`` runs ``torchrun --standalone --nproc_per_node N -m fait_trainer train --config FILE``
 (as ``python -m torch.distributed.run``, so it uses this interpreter; ``--standalone`` picks a free
@@ -9,6 +9,7 @@ normaliser and hence the updates are those of a single process with the same ``b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -51,6 +52,73 @@ def setup() -> Processes:
         dist.init_process_group("nccl" if cuda else "gloo")
     device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
     return Processes(dist.get_rank(), dist.get_world_size(), device)
+
+
+def resolve_parallelism(config, procs: Processes) -> str:
+    """``"ddp"`` or ``"fsdp"`` for ``training.parallelism`` (``config.parallelism``).
+
+    ``auto`` is decided by the memory plan (``memory_plan.resolve_parallelism``: fsdp when the model
+    would not fit per process with ddp, or with ``cpu_offload``), against the total memory of this
+    process's GPU, so ``fait plan`` and the trainer choose alike. On CPU (gloo) ``auto`` is ddp
+    unless ``cpu_offload`` asks for FSDP: the plan is a GPU plan.
+    """
+    from .memory_plan import Gpus
+    from .memory_plan import resolve_parallelism as planned
+
+    if config.parallelism != "auto":
+        return config.parallelism
+    if procs.device.type != "cuda":
+        return "fsdp" if config.cpu_offload else "ddp"
+    total = torch.cuda.get_device_properties(procs.device).total_memory
+    return planned(config, config.model_dir, Gpus(procs.world, total, f"total of {procs.device}"))
+
+
+def ensure_group(procs: Processes) -> None:
+    """FSDP needs a process group even for one process: a single-rank group on an in-memory store."""
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if procs.device.type == "cuda" else "gloo", store=dist.HashStore(), rank=0, world_size=1)
+
+
+def fsdp_layers(model) -> list:
+    """The decoder layers (the classes Hugging Face lists as ``_no_split_modules``), each its own FSDP unit."""
+    names = set()
+    for module in model.modules():
+        names.update(getattr(module, "_no_split_modules", None) or [])
+    return [m for m in model.modules() if type(m).__name__ in names]
+
+
+def shard(model, bf16: bool, cpu_offload: bool):
+    """FSDP2: ``fully_shard`` on each decoder layer, then on the whole model (embeddings, norm, head).
+
+    Sharded parameters stay in the master dtype (float32), and so do gradients and AdamW's state
+    (created on the sharded parameters). With ``bf16`` the layers gather their parameters in
+    bfloat16 and compute in it, and gradients are reduce-scattered in float32.
+    ``cpu_offload`` keeps the shards (and so the optimizer step) in host memory.
+    """
+    from torch.distributed.fsdp import CPUOffloadPolicy, MixedPrecisionPolicy, OffloadPolicy, fully_shard
+
+    policy = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if bf16 else MixedPrecisionPolicy()
+    offload = CPUOffloadPolicy() if cpu_offload else OffloadPolicy()
+    for layer in fsdp_layers(model):
+        fully_shard(layer, mp_policy=policy, offload_policy=offload)
+    fully_shard(model, mp_policy=policy, offload_policy=offload)
+    return model
+
+
+@contextlib.contextmanager
+def gradient_sync(model, parallelism: str, enabled: bool):
+    """Gradient accumulation: only the last micro-batch of a step reduces gradients over processes."""
+    if enabled or not (dist.is_available() and dist.is_initialized()):
+        yield
+    elif parallelism == "fsdp":
+        model.set_requires_gradient_sync(False)
+        try:
+            yield
+        finally:
+            model.set_requires_gradient_sync(True)
+    else:
+        with model.no_sync():
+            yield
 
 
 def teardown() -> None:

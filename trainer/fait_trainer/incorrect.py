@@ -69,11 +69,13 @@ def incorrect_probs_reuse(model, cache, p_correct: torch.Tensor, batch) -> torch
     logits = model(input_ids=suffix, attention_mask=attention, position_ids=positions, cache=prefix, use_cache=True).logits
     # logits[:, j] predict the token at position start + j + 1
     targets = a_ids.gather(1, (positions + 1).clamp(max=width_a - 1))
-    p_suffix = torch.exp(-F.cross_entropy(logits.float().transpose(1, 2), targets, reduction="none"))
+    logits = logits if logits.dtype == torch.float64 else logits.float()  # as token_nll: float32, float64 kept
+    p_suffix = torch.exp(-F.cross_entropy(logits.transpose(1, 2), targets, reduction="none"))
 
     k = torch.arange(width_a, device=device)[None, :]
     from_suffix = p_suffix.gather(1, (k - start[:, None] - 1).clamp(0, suffix_length - 1))
-    head = p_correct.detach().float()
+    head = p_correct.detach()
+    head = head if head.dtype == torch.float64 else head.float()
     if head.shape[1] < width_a:
         head = F.pad(head, (0, width_a - head.shape[1]), value=1.0)
     return torch.where(k <= start[:, None], head[:, :width_a], from_suffix)

@@ -62,6 +62,19 @@ def confidence_gap_weight(hbar_c: torch.Tensor, hbar_a: torch.Tensor, alpha: flo
     return alpha - ratio.abs()
 
 
+def _float(p: torch.Tensor) -> torch.Tensor:
+    """Detached, in float32, or in float64 when given float64 (the tests' exact comparisons)."""
+    p = p.detach()
+    return p if p.dtype == torch.float64 else p.float()
+
+
+def confidence_w(
+    p_correct: torch.Tensor, p_incorrect: torch.Tensor, stat_correct: torch.Tensor, stat_incorrect: torch.Tensor, alpha: float
+) -> torch.Tensor:
+    """Eq. 5-7: W of each sample (rows; last dimension the tokens) from the probabilities and the V Eq. 5/6 average over."""
+    return confidence_gap_weight(hbar(_float(p_correct), stat_correct), hbar(_float(p_incorrect), stat_incorrect), alpha)
+
+
 def sample_weights(
     p_correct: torch.Tensor,
     v_correct: torch.Tensor,
@@ -77,13 +90,9 @@ def sample_weights(
     ``p_correct``/``v_correct`` run over the response tokens of c, ``p_incorrect``/``v_incorrect``
     over those of a. ``v_correct > 0`` decides which tokens get W. Eq. 5/6 average over
     ``stat_correct``/``stat_incorrect`` when given (``statistic_vector(..., "changed")``), else
-    over ``v_correct``/``v_incorrect``.
+    over ``v_correct``/``v_incorrect``. Rows of a padded batch work the same way (``batch_weights``).
     """
-    stat_correct = v_correct if stat_correct is None else stat_correct
-    stat_incorrect = v_incorrect if stat_incorrect is None else stat_incorrect
-    p_correct, p_incorrect = p_correct.detach().float(), p_incorrect.detach().float()
-    w = confidence_gap_weight(hbar(p_correct, stat_correct), hbar(p_incorrect, stat_incorrect), alpha)
-    return torch.where(v_correct > 0, w, torch.full_like(p_correct, alpha - 1.0))
+    return batch_weights(p_correct, v_correct, p_incorrect, v_incorrect, alpha, stat_correct=stat_correct, stat_incorrect=stat_incorrect)[0]
 
 
 def batch_weights(
@@ -103,9 +112,19 @@ def batch_weights(
     """
     stat_correct = v_correct if stat_correct is None else stat_correct
     stat_incorrect = v_incorrect if stat_incorrect is None else stat_incorrect
-    p_correct, p_incorrect = p_correct.detach().float(), p_incorrect.detach().float()
-    w = confidence_gap_weight(hbar(p_correct, stat_correct), hbar(p_incorrect, stat_incorrect), alpha)
+    w = confidence_w(p_correct, p_incorrect, stat_correct, stat_incorrect, alpha)
     return token_weights("fait", v_correct, alpha=alpha, w=w), w
+
+
+def empty_side(stat_correct: torch.Tensor, stat_incorrect: torch.Tensor) -> torch.Tensor:
+    """Per sample (rows): Eq. 5 or Eq. 6 runs over no marked token, so that side's Hbar is 0 by definition.
+
+    Then Eq. 7's ratio is 1 (or 0 when both sides are empty) whatever the model believes: W is
+    ``alpha - 1`` (``alpha``) by construction rather than from a confidence gap. The arguments are
+    the V that Eq. 5/6 average over (``statistic_vector``). The trainer reports the share of such
+    samples as ``empty_side_share``.
+    """
+    return ~(stat_correct > 0).any(-1) | ~(stat_incorrect > 0).any(-1)
 
 
 def token_weights(
@@ -129,7 +148,7 @@ def token_weights(
     if mode == "fait":
         if w is None:
             raise ValueError("fait weights need W")
-        return torch.where(marked, w.float().unsqueeze(-1), alpha - 1.0)
+        return torch.where(marked, _float(w).unsqueeze(-1), alpha - 1.0)
     raise ValueError(f"unknown mode {mode!r}")
 
 
@@ -137,18 +156,28 @@ def token_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Per-token NLL aligned with the targets: ``nll[:, k] = -log p(targets[:, k] | tokens < k)``.
 
     Shifted exactly as transformers' causal-LM loss shifts (pad the targets with one ignored
-    position at the end, drop the first), in float32 as it computes; ``nll[:, 0]`` and ignored
-    targets are 0.
+    position at the end, drop the first), in float32 as it computes (float64 logits stay float64,
+    for exact comparisons in the tests); ``nll[:, 0]`` and ignored targets are 0.
     """
     shifted = F.pad(targets, (0, 1), value=IGNORE_INDEX)[..., 1:]
     nll = F.cross_entropy(
-        logits.float().reshape(-1, logits.shape[-1]),
+        (logits if logits.dtype == torch.float64 else logits.float()).reshape(-1, logits.shape[-1]),
         shifted.reshape(-1).to(logits.device),
         ignore_index=IGNORE_INDEX,
         reduction="none",
     ).view(shifted.shape)
     # Position k of ``nll`` predicted token k + 1; move it so that it sits under the target.
     return F.pad(nll, (1, 0))[..., :-1]
+
+
+def weighted_nll(nll: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor, num_items: int | torch.Tensor | None = None) -> torch.Tensor:
+    """Eq. 8 from ``token_nll``'s output: ``sum(weight * NLL) / count`` over the counted labels."""
+    counted = labels != IGNORE_INDEX
+    counted[..., 0] = False  # the first label is never predicted
+    if num_items is None:
+        num_items = counted.sum()
+    # where, not a product: an ignored position's NLL may be anything (training passes the NLL of every position)
+    return torch.where(counted, nll * weights.to(nll.dtype), 0.0).sum() / num_items
 
 
 def weighted_loss(
@@ -162,11 +191,7 @@ def weighted_loss(
     ``logits`` [B, T, V]; ``labels`` [B, T] with -100 where ignored; ``weights`` [B, T] aligned with
     the labels (the weight of label k multiplies the NLL of predicting token k). ``num_items``
     overrides the count, for a normaliser over a whole optimizer step (gradient accumulation,
-    several processes), as transformers' ``num_items_in_batch`` does.
+    several processes), as transformers' ``num_items_in_batch`` does. The training loop runs the
+    same two functions (``token_nll``, then ``weighted_nll``), keeping the NLL for P^c in between.
     """
-    nll = token_nll(logits, labels)
-    counted = labels != IGNORE_INDEX
-    counted[..., 0] = False  # the first label is never predicted
-    if num_items is None:
-        num_items = counted.sum()
-    return (nll * weights.to(nll.dtype) * counted).sum() / num_items
+    return weighted_nll(token_nll(logits, labels), labels, weights, num_items)

@@ -34,9 +34,16 @@ def load_tokenizer(model_dir: str):
     return tokenizer
 
 
+def master_dtype(model_dir: str) -> torch.dtype:
+    """float32 master weights (AdamW's state too; bf16 comes from autocast or FSDP's mixed precision),
+    float64 for a model stored in float64: the tests compare runs in float64, where only rounding
+    at 1e-16 separates them."""
+    return torch.float64 if source_dtype(model_dir) == torch.float64 else torch.float32
+
+
 def load_model(config: Config, device: torch.device):
-    """The model in float32 (AdamW's master weights; bf16 comes from autocast), LoRA-wrapped if asked."""
-    model = AutoModelForCausalLM.from_pretrained(config.model_dir, dtype=torch.float32)
+    """The model in its ``master_dtype``, LoRA-wrapped if asked."""
+    model = AutoModelForCausalLM.from_pretrained(config.model_dir, dtype=master_dtype(config.model_dir))
     if config.gradient_checkpointing:
         # Renamed activation checkpointing in recent transformers (non-reentrant by default); the old name warns.
         if hasattr(model, "activation_checkpointing_enable"):

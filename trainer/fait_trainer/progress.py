@@ -66,9 +66,10 @@ def stdout_reserved_for_progress(file_descriptors: bool = False):
 
 
 class WStats:
-    """Running count, sum, sum of squares, min and max of the per-sample W, for ``epoch_end``.
+    """Running count, sum, sum of squares, min and max of the per-sample W, and how many of those
+    samples had an empty side in Eq. 5/6 (``loss.empty_side``), for ``epoch_end`` and ``done``.
 
-    Kept in checkpoints (``as_dict``) so that a resumed epoch reports the whole epoch.
+    Kept in checkpoints (``as_dict``) so that a resumed epoch (or run) reports all of it.
     """
 
     def __init__(self, saved: dict | None = None):
@@ -76,20 +77,30 @@ class WStats:
         self.count, self.sum, self.sumsq = saved.get("count", 0), saved.get("sum", 0.0), saved.get("sumsq", 0.0)
         self.min = math.inf if saved.get("min") is None else saved["min"]
         self.max = -math.inf if saved.get("max") is None else saved["max"]
+        self.empty = saved.get("empty", 0)
 
-    def add(self, count: int, total: float, sumsq: float, low: float, high: float) -> None:
+    def add(self, count: int, total: float, sumsq: float, low: float, high: float, empty: int = 0) -> None:
         if count:
             self.count += int(count)
             self.sum += total
             self.sumsq += sumsq
             self.min, self.max = min(self.min, low), max(self.max, high)
+            self.empty += int(empty)
 
     def as_dict(self) -> dict:
-        return {"count": self.count, "sum": self.sum, "sumsq": self.sumsq, "min": self.min if self.count else None, "max": self.max if self.count else None}
+        return {
+            "count": self.count, "sum": self.sum, "sumsq": self.sumsq, "min": self.min if self.count else None,
+            "max": self.max if self.count else None, "empty": self.empty,
+        }  # fmt: skip
 
-    def report(self) -> dict:
+    def empty_side(self, fait: bool) -> dict:
+        """The share of the samples with W whose W came from an empty side (null outside ``fait`` or without such samples)."""
+        share = self.empty / self.count if fait and self.count else None
+        return {"empty_side_share": share, "empty_side_count": self.empty if fait else None}
+
+    def report(self, fait: bool = True) -> dict:
         if not self.count:
-            return {"w_mean": None, "w_sd": None, "w_min": None, "w_max": None, "w_count": 0}
+            return {"w_mean": None, "w_sd": None, "w_min": None, "w_max": None, "w_count": 0, **self.empty_side(fait)}
         mean = self.sum / self.count
         sd = math.sqrt(max(self.sumsq / self.count - mean * mean, 0.0))
-        return {"w_mean": mean, "w_sd": sd, "w_min": self.min, "w_max": self.max, "w_count": self.count}
+        return {"w_mean": mean, "w_sd": sd, "w_min": self.min, "w_max": self.max, "w_count": self.count, **self.empty_side(fait)}

@@ -69,8 +69,11 @@ def tiny_tokenizer(corpus: list[str], vocab_size: int, config: dict, family: str
     return fast
 
 
-def tiny_llama(tokenizer, tmp_path, *, hidden_size: int = 32, layers: int = 2, seed: int = 0, name: str = "tiny-llama"):
-    """A randomly initialised Llama saved with ``tokenizer`` as a Hugging Face model directory."""
+def tiny_llama(tokenizer, tmp_path, *, hidden_size: int = 32, layers: int = 2, seed: int = 0, name: str = "tiny-llama", dtype=None):
+    """A randomly initialised Llama saved with ``tokenizer`` as a Hugging Face model directory.
+
+    ``dtype=torch.float64`` stores it in float64, which the trainer then keeps (tests that compare
+    runs exactly use it)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -88,6 +91,8 @@ def tiny_llama(tokenizer, tmp_path, *, hidden_size: int = 32, layers: int = 2, s
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
+    if dtype is not None:
+        model = model.to(dtype)
     path = tmp_path / name
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)

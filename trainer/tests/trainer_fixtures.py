@@ -36,9 +36,12 @@ def tokenizer_for_golden():
     return train_tokenizer(corpus, vocab_size=400)
 
 
-def make_run(tmp_path: Path, count: int = 16, **overrides) -> Path:
-    """A model, a dataset and a config file in tmp_path; returns the config path."""
-    model_dir = tiny_llama(tokenizer_for_golden(), tmp_path)
+def make_run(tmp_path: Path, count: int = 16, model_dtype=None, **overrides) -> Path:
+    """A model, a dataset and a config file in tmp_path; returns the config path.
+
+    ``model_dtype=torch.float64`` stores the model in float64, which the trainer keeps: runs that
+    must agree up to rounding are compared in float64."""
+    model_dir = tiny_llama(tokenizer_for_golden(), tmp_path, dtype=model_dtype)
     pairs_file, masks_file = write_dataset(tmp_path / "data", count)
     config = {
         "model_dir": str(model_dir),
