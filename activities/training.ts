@@ -87,7 +87,8 @@ export function createTrainingActivities(store: ArtifactStore, stateDir: string,
         apply(event, progress, result);
         if (event.event === 'error') error = event;
         if (event.event === 'checkpoint' && typeof event.path === 'string') {
-          mirror?.schedule(event.path, (err) => log.warn(`training: upload of checkpoint ${event.path} failed: ${err.message}`));
+          const where = event.path;
+          mirror?.schedule(where, (err) => (err ? log.warn(`training: storing checkpoint ${where} failed: ${err.message}`) : log.info(`training: stored checkpoint ${path.basename(where)} in ${store.location}`)));
         }
         if (event.event === 'resumed' || event.event === 'checkpoint' || event.event === 'epoch_end') log.info(`trainer: ${line}`);
         ctx.heartbeat(progress);

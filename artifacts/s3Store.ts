@@ -132,10 +132,10 @@ class S3CheckpointMirror implements CheckpointMirror {
     return remote;
   }
 
-  schedule(checkpointDir: string, onError: (err: Error) => void): void {
+  schedule(checkpointDir: string, done: (err?: Error) => void): void {
     // A failure is not fatal here (the trainer may have pruned it already); finish() makes sure
     // that the newest one is stored.
-    this.queue = this.queue.then(() => this.upload(checkpointDir).catch(onError));
+    this.queue = this.queue.then(() => this.upload(checkpointDir).then(() => done(), done));
   }
 
   async finish(localDir: string): Promise<void> {

@@ -49,8 +49,8 @@ export interface ArtifactStore {
 export interface CheckpointMirror {
   /** Downloads the latest stored checkpoint into `localDir` unless it has that one or a newer one. */
   restore(localDir: string): Promise<string | undefined>;
-  /** Queues the upload of a checkpoint the trainer reported (best effort: a failure goes to onError). */
-  schedule(checkpointDir: string, onError: (err: Error) => void): void;
+  /** Queues the upload of a checkpoint the trainer reported; `done` hears how it went (best effort). */
+  schedule(checkpointDir: string, done: (err?: Error) => void): void;
   /** Waits for the queue, then makes sure the newest local checkpoint is stored (throws if not). */
   finish(localDir: string): Promise<void>;
 }
