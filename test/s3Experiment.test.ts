@@ -32,14 +32,17 @@ describe('quick start with an S3 artifact store', () => {
   let work: string;
   const workers: WorkerProcess[] = [];
   const stateDirs: string[] = [];
+  const saved = { ...process.env };
 
   before(async () => {
     t = await startTestTemporal();
     s3 = await startTestS3({ bucket: 'fait-e2e', secretKey: secret });
     work = mkdtempSync(path.join(tmpdir(), 'fait-s3-e2e-'));
+    Object.assign(process.env, s3.env); // this process reads the results back, as `fait` would
   });
 
   after(async () => {
+    process.env = saved;
     for (const w of workers) await w.kill('SIGKILL');
     await s3?.stop();
     await t?.close();
@@ -49,7 +52,7 @@ describe('quick start with an S3 artifact store', () => {
   const machine = (name: string) => {
     const stateDir = path.join(work, name);
     stateDirs.push(stateDir);
-    return { ...process.env, ...s3.env, TEMPORAL_ADDRESS: t.server.address, FAIT_STATE_DIR: stateDir, FAIT_ARTIFACTS: `s3://${s3.bucket}/quickstart` };
+    return { ...saved, ...s3.env, TEMPORAL_ADDRESS: t.server.address, FAIT_STATE_DIR: stateDir, FAIT_ARTIFACTS: `s3://${s3.bucket}/quickstart` };
   };
 
   test('runs end to end on SeaweedFS, resumes training on another machine, and stores nothing locally', async () => {
