@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { openArtifactStore } from '../artifacts/open';
+import { readSettings } from '../config/settings';
 import { parseS3Uri } from '../artifacts/s3';
 import { S3ArtifactStore } from '../artifacts/s3Store';
 import { LocalArtifactStore, artifactIsIntact, artifactPath, readJsonlArtifact, sha256Hex, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
@@ -36,6 +37,18 @@ describe('local artifact store', () => {
     assert.equal(local.location, path.join(stateDir, 'artifacts'));
     assert.equal(await local.shareDirectory('/some/model'), '/some/model');
     assert.equal(local.checkpointMirror('run', 3), undefined);
+  });
+});
+
+describe('FAIT_ARTIFACTS', () => {
+  test('s3://bucket/prefix selects the S3 store; anything else is an error naming the variable', () => {
+    const settings = readSettings({ FAIT_STATE_DIR: '/tmp/x', FAIT_ARTIFACTS: 's3://my-bucket/team/fait' });
+    assert.equal(settings.artifacts, 's3://my-bucket/team/fait');
+    assert.ok(openArtifactStore(settings) instanceof S3ArtifactStore);
+    assert.equal(openArtifactStore(settings).location, 's3://my-bucket/team/fait');
+    for (const bad of ['/mnt/shared', 's3://', 's3://Bad_Bucket/x', 'gs://bucket']) {
+      assert.throws(() => readSettings({ FAIT_ARTIFACTS: bad }), /environment variable FAIT_ARTIFACTS: expected s3:\/\/bucket\[\/prefix\]/, bad);
+    }
   });
 });
 
