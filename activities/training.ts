@@ -87,8 +87,10 @@ export function createTrainingActivities(store: ArtifactStore, stateDir: string,
         apply(event, progress, result);
         if (event.event === 'error') error = event;
         if (event.event === 'checkpoint' && typeof event.path === 'string') {
-          const where = event.path;
-          mirror?.schedule(where, (err) => (err ? log.warn(`training: storing checkpoint ${where} failed: ${err.message}`) : log.info(`training: stored checkpoint ${path.basename(where)} in ${store.location}`)));
+          const name = path.basename(event.path);
+          mirror?.schedule(event.path, (err) =>
+            err ? log.warn(`training: storing checkpoint ${name} failed: ${err.message}`) : log.info(`training: stored checkpoint ${name} in ${store.location}`),
+          );
         }
         if (event.event === 'resumed' || event.event === 'checkpoint' || event.event === 'epoch_end') log.info(`trainer: ${line}`);
         ctx.heartbeat(progress);
@@ -100,13 +102,14 @@ export function createTrainingActivities(store: ArtifactStore, stateDir: string,
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
 
       // Store the newest checkpoint (also after a cancellation or a crash: a retry elsewhere resumes from it).
-      const stored = await heartbeating(progress, async () => mirror?.finish(checkpointDir)).then(
-        () => undefined,
-        (err: Error) => err,
-      );
+      let storeError: Error | undefined;
+      await heartbeating(progress, async () => mirror?.finish(checkpointDir)).catch((err: Error) => (storeError = err));
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`training cancelled; last checkpoint ${progress.checkpoint ?? 'none'}`);
-      if (exitCode === 0 && stored) throw ApplicationFailure.create({ type: 'CheckpointUploadFailed', message: `storing the checkpoint in ${store.location} failed: ${stored.message}` });
-      if (stored) log.warn(`training: storing the checkpoint failed: ${stored.message}`);
+      if (storeError) {
+        const message = `storing the newest checkpoint in ${store.location} failed: ${storeError.message}`;
+        if (exitCode === 0) throw ApplicationFailure.create({ type: 'CheckpointUploadFailed', message }); // retried
+        log.warn(`training: ${message}`);
+      }
       if (exitCode === 0) {
         if (result.outputDir) result.outputDir = await heartbeating(progress, () => store.shareDirectory(result.outputDir!));
         return result;
