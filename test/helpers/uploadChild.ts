@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   process.stdout.write(`stored ${JSON.stringify(ref)}\n`);
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+// `node --test dist/test/` also loads every file under test/ without arguments: then do nothing.
+if (process.argv.length >= 4) {
+  main().catch((err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  });
+}
