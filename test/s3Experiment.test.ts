@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -46,6 +46,7 @@ describe('quick start with an S3 artifact store', () => {
     for (const w of workers) await w.kill('SIGKILL');
     await s3?.stop();
     await t?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   /** The environment of one "machine": its own state folder, the shared Temporal server and bucket. */

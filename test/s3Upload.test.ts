@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -71,5 +71,6 @@ describe('S3 upload killed midway', () => {
     const stored = JSON.parse(/^stored (.*)$/m.exec(out)![1]) as ArtifactRef;
     assert.deepEqual(stored, ref);
     assert.ok((await readArtifact(stored)).equals(content));
+    rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
