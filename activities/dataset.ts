@@ -44,7 +44,7 @@ export function createDatasetActivities(store: ArtifactStore) {
 
       const bytes = await readDatasetBytes(dataset.path);
       const validated = validateItems(parseItems(bytes, dataset.path), dataset);
-      const rejects = store.putJsonl(validated.rejects);
+      const rejects = await store.putJsonl(validated.rejects);
       const { invalid } = validated.counts;
       if (invalid > 0 && !dataset.skipInvalid) {
         const first = validated.rejects.filter((r) => r.kind === 'invalid').slice(0, 5).map((r) => r.reason);
@@ -92,8 +92,8 @@ async function writeShards(
     const previous = resumed[index];
     const records = validated.records.slice(index * shardSize, (index + 1) * shardSize);
     // A shard from an earlier attempt is reused only if it is intact and holds the same records.
-    const reusable = previous !== undefined && previous.count === records.length && artifactIsIntact(previous);
-    shards.push(reusable ? previous : store.putJsonl(records));
+    const reusable = previous !== undefined && previous.count === records.length && (await artifactIsIntact(previous));
+    shards.push(reusable ? previous : await store.putJsonl(records));
     ctx.heartbeat({ phase: 'writing', done: index + 1, total, unit: 'shards', shards } satisfies DatasetProgress);
     log.info(`dataset: shard ${index + 1}/${total} ${reusable ? 'reused' : 'written'}`);
     // Yield so heartbeats flush and a cancellation request can reach this activity.

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { artifactPath, readArtifact, readJsonlArtifact, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
+import { readArtifact, readJsonlArtifact, readJsonlArtifacts, type ArtifactRef, type ArtifactStore } from '../artifacts/store';
 import { missingSecretMessage, readSecret } from '../config/secrets';
 import { projectRoot } from '../config/settings';
 import { AnswerCache } from '../teacher/cache';
@@ -84,20 +84,22 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
 
     /** Splits a samples file by benchmark; tasks of no selected benchmark are listed, not dropped silently. */
     async selectSamples({ samples, benchmarks }: { samples: ArtifactRef; benchmarks: string[] }): Promise<BenchmarkSamples[]> {
-      const rows = parseSamplesJsonl(readArtifact(samples).toString('utf8'), samples.uri);
+      const rows = parseSamplesJsonl((await readArtifact(samples)).toString('utf8'), samples.uri);
       const loaded = benchmarks.map((name) => loadBenchmark(name));
       const unknown = rows.filter((r) => !loaded.some((b) => b.byId.has(r.task_id))).map((r) => r.task_id);
-      return loaded.map((bench) => ({
-        benchmark: bench.spec.name,
-        samples: store.putJsonl(rows.filter((r) => bench.byId.has(r.task_id))),
-        unknown,
-      }));
+      return Promise.all(
+        loaded.map(async (bench) => ({
+          benchmark: bench.spec.name,
+          samples: await store.putJsonl(rows.filter((r) => bench.byId.has(r.task_id))),
+          unknown,
+        })),
+      );
     },
 
     async evaluateSamplesBatch(input: EvaluateBatchInput): Promise<ArtifactRef> {
       const ctx = Context.current();
       const bench = loadBenchmark(input.benchmark);
-      const all = toProgramSamples(readJsonlArtifact(input.samples), bench);
+      const all = toProgramSamples(await readJsonlArtifact(input.samples), bench);
       const samples = all.slice(input.start, input.end);
       const progress: Progress = { phase: 'checking', done: 0, total: samples.length, unit: 'samples' };
       ctx.heartbeat(progress);
@@ -116,7 +118,7 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
           },
         });
         if (input.sandbox === 'none') log.warn('evaluation ran generated code WITHOUT isolation (sandbox: none)');
-        return store.putJsonl(verdicts);
+        return await store.putJsonl(verdicts);
       } finally {
         clearInterval(timer);
       }
@@ -139,7 +141,7 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
         policy: { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 60_000 },
         counters: { calls: 0, cached: 0, retries: 0 },
       };
-      const tasks = readJsonlArtifact<{ task_id: string; prompt: string; entry_point: string }>(input.tasks);
+      const tasks = await readJsonlArtifact<{ task_id: string; prompt: string; entry_point: string }>(input.tasks);
       const progress: Progress = { phase: 'generating', done: 0, total: tasks.length, unit: 'tasks' };
       const raws = await Promise.all(
         tasks.map(async (task) => {
@@ -160,8 +162,8 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
 
     async scoreBenchmark({ benchmark, verdicts }: { benchmark: string; verdicts: ArtifactRef[] }): Promise<{ score: BenchmarkScore; verdicts: ArtifactRef }> {
       const bench = loadBenchmark(benchmark);
-      const all = verdicts.flatMap((ref) => readJsonlArtifact<SampleVerdict>(ref));
-      return { score: scoreVerdicts(bench.spec, all), verdicts: store.putJsonl(all) };
+      const all = await readJsonlArtifacts<SampleVerdict>(verdicts);
+      return { score: scoreVerdicts(bench.spec, all), verdicts: await store.putJsonl(all) };
     },
   };
 }
@@ -196,8 +198,8 @@ export function createGenerationActivities(store: ArtifactStore, stateDir: strin
       writeFileSync(
         config,
         JSON.stringify({
-          model_dir: input.model,
-          tasks: artifactPath(input.tasks),
+          model_dir: await store.openDirectory(input.model),
+          tasks: await store.localPath(input.tasks),
           output,
           batch_size: input.generation.batchSize,
           max_new_tokens: input.generation.maxNewTokens,
@@ -234,7 +236,7 @@ export function createGenerationActivities(store: ArtifactStore, stateDir: strin
         throw ApplicationFailure.create({ type: 'GenerationFailed', nonRetryable: error?.kind === 'bad_input' || error?.kind === 'oom', message });
       }
       const text = readFileSync(output, 'utf8');
-      return store.put(text, text.split('\n').filter(Boolean).length, 'jsonl');
+      return await store.put(text, text.split('\n').filter(Boolean).length, 'jsonl');
     },
   };
 }

@@ -24,7 +24,7 @@ export type CpuActivities = ReturnType<typeof createCpuActivities>;
 
 /** fait-gpu: training and generation. */
 export function createGpuActivities(store: ArtifactStore, stateDir: string, python: string) {
-  return { ...createTrainingActivities(stateDir, python), ...createGenerationActivities(store, stateDir, python) };
+  return { ...createTrainingActivities(store, stateDir, python), ...createGenerationActivities(store, stateDir, python) };
 }
 export type GpuActivities = ReturnType<typeof createGpuActivities>;
 

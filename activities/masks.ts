@@ -45,7 +45,7 @@ export function createMasksActivities(store: ArtifactStore) {
   return {
     async maskShard({ shard, masks: options }: MaskShardInput): Promise<MaskShardResult> {
       // Teacher pairs name the correct response "correct"; dataset records call it "response".
-      const records = readJsonlArtifact<TrainingRecord & { correct?: string }>(shard);
+      const records = await readJsonlArtifact<TrainingRecord & { correct?: string }>(shard);
       const pairs = records
         .filter((r) => r.incorrect !== undefined)
         .map((r) => ({ id: r.id, correct: r.correct ?? r.response, incorrect: r.incorrect!, line: r.line }));
@@ -60,9 +60,9 @@ export function createMasksActivities(store: ArtifactStore) {
         return { id: r.id, instruction: r.instruction, response: r.correct ?? r.response, incorrect: r.incorrect, line: r.line };
       });
       return {
-        masks: store.put(masks.map((m) => formatMaskLine(m) + '\n').join(''), masks.length, 'jsonl'),
-        pairs: store.putJsonl(trainingPairs),
-        rejects: store.putJsonl(rejects),
+        masks: await store.put(masks.map((m) => formatMaskLine(m) + '\n').join(''), masks.length, 'jsonl'),
+        pairs: await store.putJsonl(trainingPairs),
+        rejects: await store.putJsonl(rejects),
         unpaired: records.length - pairs.length,
         totals: {
           markedCharsCorrect: sum(masks, (m) => m.stats.markedCharsCorrect),

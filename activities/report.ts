@@ -28,7 +28,7 @@ export function createReportActivities(store: ArtifactStore) {
   return {
     async writeReport(input: ReportInput): Promise<ArtifactRef> {
       const { info } = Context.current();
-      return store.putJson({
+      return await store.putJson({
         experimentId: input.experimentId,
         workflowRunId: info.workflowExecution?.runId,
         writtenAt: new Date().toISOString(),

@@ -49,7 +49,7 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
     async teacherShard({ shard, teacher, sandbox = 'bwrap' }: TeacherShardInput): Promise<TeacherShardResult> {
       const ctx = Context.current();
       if (teacher.verifyIncorrect) refuseWithoutSandbox(sandbox);
-      const records = readJsonlArtifact<TrainingRecord>(shard);
+      const records = await readJsonlArtifact<TrainingRecord>(shard);
       const counters: TeacherCounters = { calls: 0, cached: 0, retries: 0 };
       const limiter = new RateLimiter(teacher.concurrency, teacher.requestsPerMinute);
       const source = createSource(teacher, new AnswerCache(cacheDir), limiter, counters);
@@ -91,8 +91,8 @@ export function createTeacherActivities(store: ArtifactStore, cacheDir: string) 
       const rejects = results.flatMap((r) => ('reject' in r ? [r.reject] : []));
       log.info(`teacher: ${pairs.length} pairs, ${rejects.length} rejected, ${counters.calls} calls, ${counters.cached} cached`);
       return {
-        pairs: store.putJsonl(pairs),
-        rejects: store.putJsonl(rejects),
+        pairs: await store.putJsonl(pairs),
+        rejects: await store.putJsonl(rejects),
         counts: {
           records: records.length,
           pairs: pairs.length,

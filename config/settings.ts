@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const projectRoot = path.resolve(__dirname, '..', '..');
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** FAIT_ARTIFACTS: s3://bucket[/prefix], with an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens). */
+export const s3LocationPattern = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 const settingsSchema = z.object({
   FAIT_STATE_DIR: z.string().min(1).optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -23,6 +25,10 @@ const settingsSchema = z.object({
   FAIT_UI_PORT: port.optional(),
   FAIT_CPU_CONCURRENCY: z.coerce.number().int().positive().default(4),
   FAIT_GPU_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  FAIT_ARTIFACTS: z
+    .string()
+    .regex(s3LocationPattern, 'expected s3://bucket[/prefix] (unset: the local folder <state dir>/artifacts)')
+    .optional(),
 });
 
 export interface Settings {
@@ -39,6 +45,8 @@ export interface Settings {
   embeddedPort: number;
   embeddedUiPort: number;
   concurrency: { cpu: number; gpu: number };
+  /** s3://bucket/prefix of a shared artifact store; unset: <stateDir>/artifacts. */
+  artifacts?: string;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -62,5 +70,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     embeddedPort: s.FAIT_TEMPORAL_PORT,
     embeddedUiPort: s.FAIT_UI_PORT ?? s.FAIT_TEMPORAL_PORT + 1000,
     concurrency: { cpu: s.FAIT_CPU_CONCURRENCY, gpu: s.FAIT_GPU_CONCURRENCY },
+    artifacts: s.FAIT_ARTIFACTS,
   };
 }

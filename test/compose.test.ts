@@ -29,8 +29,8 @@ const { services } = compose;
 const dependsOn = (s: Service) => (Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {}));
 
 describe('docker-compose.yml', () => {
-  test('has PostgreSQL, a Temporal server on it, the Web UI and one worker per task queue', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['postgresql', 'temporal', 'temporal-ui', 'worker-cpu', 'worker-gpu']);
+  test('has PostgreSQL, a Temporal server on it, the Web UI, an S3 store and one worker per task queue', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['postgresql', 's3', 'temporal', 'temporal-ui', 'worker-cpu', 'worker-gpu']);
     assert.equal(services.temporal.environment?.DB, 'postgres12');
     assert.equal(services.temporal.environment?.POSTGRES_SEEDS, 'postgresql');
     assert.ok(dependsOn(services.temporal).includes('postgresql'));
@@ -55,6 +55,22 @@ describe('docker-compose.yml', () => {
       assert.ok(worker.volumes?.includes('fait-state:/state'));
     }
     assert.ok('fait-state' in compose.volumes);
+  });
+
+  test('workers keep their artifacts in the S3 service, with credentials from the environment only', () => {
+    const s3 = services.s3;
+    assert.ok(s3.command?.includes('-s3') && s3.command.includes('-s3.port=8333'), 'SeaweedFS serves S3 on 8333');
+    assert.ok(s3.volumes?.some((v) => v.startsWith('s3-data:')) && 's3-data' in compose.volumes);
+    for (const name of ['worker-cpu', 'worker-gpu']) {
+      const env = services[name].environment ?? {};
+      assert.match(env.FAIT_ARTIFACTS ?? '', /^s3:\/\/[a-z0-9.-]+\//);
+      assert.equal(env.AWS_ENDPOINT_URL, 'http://s3:8333');
+      assert.ok(dependsOn(services[name]).includes('s3'));
+      // The key pair is the server's, interpolated from the host environment, never a literal secret.
+      assert.equal(env.AWS_SECRET_ACCESS_KEY, s3.environment?.AWS_SECRET_ACCESS_KEY);
+      assert.match(env.AWS_SECRET_ACCESS_KEY ?? '', /^\$\{FAIT_S3_SECRET_KEY:\?/);
+      assert.equal(env.AWS_ACCESS_KEY_ID, s3.environment?.AWS_ACCESS_KEY_ID);
+    }
   });
 
   test('the GPU worker reserves NVIDIA GPUs and the CPU worker does not', () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { artifactPath, readArtifact, readJsonlArtifact, sha256Hex } from '../artifacts/store';
+import { artifactPath, readArtifact, readJsonlArtifact, readJsonlArtifacts, sha256Hex } from '../artifacts/store';
 import { projectRoot } from '../config/settings';
 import type { Reject, TrainingRecord } from '../dataset/records';
 import { maskPair, type MaskLine, type RecordError } from '../masks';
@@ -53,7 +53,7 @@ describe('faitExperiment on a real Temporal server', () => {
     const lines = source.toString('utf8').trim().split('\n').length;
     assert.equal(result.dataset.counts.kept, lines);
     assert.equal(result.dataset.shards.length, Math.ceil(lines / 30));
-    const records = result.dataset.shards.flatMap((ref) => readJsonlArtifact<TrainingRecord>(ref));
+    const records = await readJsonlArtifacts<TrainingRecord>(result.dataset.shards);
     assert.equal(records.length, lines);
     assert.deepEqual(records.map((r) => r.line), Array.from({ length: lines }, (_, i) => i + 1));
     const teacherRefs = result.teacher!.flatMap((r) => [r.pairs, r.rejects]);
@@ -61,11 +61,11 @@ describe('faitExperiment on a real Temporal server', () => {
     for (const ref of [...result.dataset.shards, result.dataset.rejects, ...teacherRefs, ...maskRefs, result.report]) {
       assert.equal(sha256Hex(readFileSync(artifactPath(ref))), ref.sha256, ref.uri);
     }
-    const report = JSON.parse(readArtifact(result.report).toString('utf8'));
+    const report = JSON.parse((await readArtifact(result.report)).toString('utf8'));
     assert.deepEqual(report.stages.dataset.shards, result.dataset.shards);
     assert.equal(result.status.state, 'completed');
     assert.equal(result.status.stages.dataset.state, 'completed');
-    const pairs = result.teacher!.flatMap((r) => readJsonlArtifact<Pair>(r.pairs));
+    const pairs = await readJsonlArtifacts<Pair>(result.teacher!.map((r) => r.pairs));
     assert.ok(pairs.length >= 95, `${pairs.length} of ${lines} examples got a variant`);
     assert.ok(pairs.every((p) => p.teacher.kind === 'mutation' && p.incorrect !== p.correct));
     assert.equal(result.masks!.reduce((n, m) => n + m.masks.count, 0), pairs.length);
@@ -87,8 +87,8 @@ describe('faitExperiment on a real Temporal server', () => {
 
     assert.equal(result.dataset.pairs, 4);
     assert.equal(result.masks?.length, 2, 'one masks activity per non-empty pairs shard');
-    assert.deepEqual(result.teacher!.flatMap((r) => readJsonlArtifact<TeacherReject>(r.rejects)).map((r) => r.id), ['nopair']);
-    const masks = result.masks!.flatMap((r) => readJsonlArtifact<MaskLine>(r.masks));
+    assert.deepEqual((await readJsonlArtifacts<TeacherReject>(result.teacher!.map((r) => r.rejects))).map((r) => r.id), ['nopair']);
+    const masks = await readJsonlArtifacts<MaskLine>(result.masks!.map((r) => r.masks));
     assert.deepEqual(masks.map((m) => m.id), ['fig2', 'flip', 'emoji']);
     for (const m of masks) {
       const pair = pairs.find((p) => p.id === m.id)!;
@@ -96,13 +96,13 @@ describe('faitExperiment on a real Temporal server', () => {
       assert.deepEqual({ correct: m.correct, incorrect: m.incorrect, stats: m.stats }, expected);
     }
     assert.deepEqual(masks[0].correct, { lineMask: [0, 1], charSpans: [[36, 37]] }); // the "1"
-    const rejects = result.masks!.flatMap((r) => readJsonlArtifact<RecordError>(r.rejects));
+    const rejects = await readJsonlArtifacts<RecordError>(result.masks!.map((r) => r.rejects));
     assert.deepEqual(rejects, [{ id: 'long', field: 'correct', line: 3, reason: 'field "correct" is too long: 80 code points, the limit (maxChars) is 60' }]);
     assert.deepEqual(result.masks!.map((r) => r.unpaired), [0, 0]);
     assert.match(result.status.stages.masks.summary!, /^3 pairs masked, 1 rejected/);
     // "flip" only adds a "=" in the incorrect response: its correct side has no marked character
     assert.match(result.status.stages.masks.summary!, /; 1 with an empty correct side, 0 with an empty incorrect side$/);
-    const report = JSON.parse(readArtifact(result.report).toString('utf8'));
+    const report = JSON.parse((await readArtifact(result.report)).toString('utf8'));
     assert.deepEqual(report.stages.masks, result.masks);
     assert.deepEqual(
       [report.maskStatistics.pairsMasked, report.maskStatistics.rejected, report.maskStatistics.emptyCorrectSide, report.maskStatistics.emptyIncorrectSide],
@@ -119,7 +119,7 @@ describe('faitExperiment on a real Temporal server', () => {
     writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
     const input = experimentInput(file, {}, { teacher: { kind: 'dataset' }, masks: { anchorGaps: true } });
     const result = (await (await startExperiment(t.client, input)).result()) as ExperimentResult;
-    const masks = result.masks!.flatMap((r) => readJsonlArtifact<MaskLine>(r.masks));
+    const masks = (await Promise.all(result.masks!.map((r) => readJsonlArtifact<MaskLine>(r.masks)))).flat();
     for (const m of masks) {
       const pair = pairs.find((p) => p.id === m.id)!;
       assert.deepEqual({ correct: m.correct, incorrect: m.incorrect, stats: m.stats }, maskPair(pair.response, pair.incorrect, { anchorGaps: true }));
@@ -156,7 +156,7 @@ describe('faitExperiment on a real Temporal server', () => {
     writeFileSync(file, lines.join('\n') + '\n');
     const result = (await (await startExperiment(t.client, experimentInput(file, { skipInvalid: true }))).result()) as ExperimentResult;
     assert.deepEqual(result.dataset.counts, { items: 6, kept: 4, invalid: 1, duplicates: 1 });
-    const rejects = readJsonlArtifact<Reject>(result.dataset.rejects);
+    const rejects = await readJsonlArtifact<Reject>(result.dataset.rejects);
     assert.deepEqual(
       rejects.map((r) => [r.line, r.kind, r.field]),
       [

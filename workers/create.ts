@@ -3,10 +3,9 @@
  * fait-gpu runs training and generation. Run them in one process for development, or as many
  * separate processes (and machines) as the work needs: each polls its queue independently.
  */
-import path from 'node:path';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createCpuActivities, createGpuActivities } from '../activities';
-import { ArtifactStore } from '../artifacts/store';
+import { openArtifactStore } from '../artifacts/open';
 import type { Settings } from '../config/settings';
 import { taskQueues, type QueueName } from '../temporal/queues';
 
@@ -17,7 +16,7 @@ export interface WorkerOptions {
 }
 
 export async function createWorkers({ connection, settings, queues }: WorkerOptions): Promise<Worker[]> {
-  const store = new ArtifactStore(path.join(settings.stateDir, 'artifacts'));
+  const store = openArtifactStore(settings);
   const workers: Worker[] = [];
   if (queues.includes('cpu')) {
     workers.push(

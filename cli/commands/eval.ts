@@ -78,7 +78,7 @@ export function registerEval(program: Command): void {
             process.stderr.write(`fait eval: ${failureMessage(err as Error)}\n`);
             return exitCodes.runFailed;
           }
-          if (options.json) process.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+          if (options.json) process.stdout.write(`${JSON.stringify(await jsonReport(result), null, 2)}\n`);
           else printReport(result);
           return 0;
         }),
@@ -109,19 +109,19 @@ function evaluationInput(benchmarks: string[], options: EvalOptions): Evaluation
   };
 }
 
-function jsonReport(result: EvaluationResult) {
+async function jsonReport(result: EvaluationResult) {
   return {
     runId: result.runId,
     sandbox: result.sandbox,
     unknownTasks: result.unknownTasks,
-    benchmarks: result.benchmarks.map((b) => ({
+    benchmarks: await Promise.all(result.benchmarks.map(async (b) => ({
       benchmark: b.benchmark,
       pass_at_1: { base: b.score.base['pass@1'], plus: b.score.plus?.['pass@1'] },
       tasks: b.score.tasks,
       excluded: b.score.excluded,
       samples: b.samples.uri,
-      verdicts: readJsonlArtifact<SampleVerdict>(b.verdicts).map((v) => ({ task_id: v.taskId, passed: v.passed, category: v.category ?? null })),
-    })),
+      verdicts: (await readJsonlArtifact<SampleVerdict>(b.verdicts)).map((v) => ({ task_id: v.taskId, passed: v.passed, category: v.category ?? null })),
+    }))),
   };
 }
 

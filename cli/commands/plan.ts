@@ -140,7 +140,7 @@ function memoryPlan(config: ExperimentConfig, gpus: number, gpuMemory: string): 
   const dir = mkdtempSync(path.join(tmpdir(), 'fait-plan-'));
   try {
     const configFile = path.join(dir, 'train.json');
-    writeFileSync(configFile, JSON.stringify(trainerConfig({ experimentId: 'plan', epoch: 0, training, pairs: [], masks: [] }, dir)));
+    writeFileSync(configFile, JSON.stringify(trainerConfig({ experimentId: 'plan', epoch: 0, training, pairs: [], masks: [] }, dir, { pairs: [], masks: [] })));
     const child = spawnSync(readSettings().python, ['-m', 'fait_trainer', 'plan', '--config', configFile, '--gpus', String(gpus), '--gpu-memory', gpuMemory], {
       cwd: projectRoot,
       encoding: 'utf8',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Worker } from '@temporalio/worker';
-import { readJsonlArtifact } from '../../artifacts/store';
+import { readJsonlArtifacts } from '../../artifacts/store';
 import { projectRoot } from '../../config/settings';
 import type { Pair, TeacherReject } from '../../teacher/generate';
 import { openWorkerConnection } from '../../temporal/connect';
@@ -66,8 +66,8 @@ describe('teacher stage with an OpenAI-compatible endpoint', () => {
     const input = experimentInput(dataset, { shardSize: 20 }, { teacher: teacherConfig(d.baseUrl) });
     const result = (await (await startExperiment(t.client, input)).result()) as ExperimentResult;
 
-    const pairs = result.teacher!.flatMap((r) => readJsonlArtifact<Pair>(r.pairs));
-    const rejects = result.teacher!.flatMap((r) => readJsonlArtifact<TeacherReject>(r.rejects));
+    const pairs = await readJsonlArtifacts<Pair>(result.teacher!.map((r) => r.pairs));
+    const rejects = await readJsonlArtifacts<TeacherReject>(result.teacher!.map((r) => r.rejects));
     const ids = [...pairs.map((p) => p.id), ...rejects.map((r) => r.id)].sort();
     assert.equal(ids.length, 61);
     assert.equal(new Set(ids).size, 61, 'no record is both a pair and a reject, or twice');
