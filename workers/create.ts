@@ -14,9 +14,11 @@ export interface WorkerOptions {
   connection: NativeConnection;
   settings: Settings;
   queues: QueueName[];
+  /** Poller identity (default `pid@host`); in-process workers mark theirs (cli/inProcessWorkers.ts). */
+  identity?: string;
 }
 
-export async function createWorkers({ connection, settings, queues }: WorkerOptions): Promise<Worker[]> {
+export async function createWorkers({ connection, settings, queues, identity }: WorkerOptions): Promise<Worker[]> {
   const store = new ArtifactStore(path.join(settings.stateDir, 'artifacts'));
   const workers: Worker[] = [];
   if (queues.includes('cpu')) {
@@ -24,6 +26,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
       await Worker.create({
         connection,
         namespace: settings.namespace,
+        ...(identity ? { identity } : {}),
         taskQueue: taskQueues.cpu,
         workflowsPath: require.resolve('../workflows'),
         activities: createCpuActivities(store, settings.stateDir, settings.python),
@@ -36,6 +39,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
       await Worker.create({
         connection,
         namespace: settings.namespace,
+        ...(identity ? { identity } : {}),
         taskQueue: taskQueues.gpu,
         activities: createGpuActivities(store, settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.gpu,
