@@ -31,7 +31,7 @@ export function checkExperimentInputs(shownFile: string, loaded: LoadedConfig, s
 
   const model = config.training.model;
   if (model !== undefined) {
-    if (model === quickstartModel && !existsSync(path.join(model, 'config.json'))) makeQuickstartModel(settings);
+    if (model === quickstartModel && !existsSync(path.join(model, 'config.json'))) makeTinyModel(model, settings);
     const reason = modelDirProblem(model);
     if (reason) problem(['training', 'model'], model, reason);
   }
@@ -88,13 +88,13 @@ export function modelDirProblem(dir: string): string | undefined {
  * on the bundled tasks. Written to a temporary folder and renamed, so two runs starting at once
  * cannot leave half a model.
  */
-function makeQuickstartModel(settings: Settings): void {
+export function makeTinyModel(target: string, settings: Settings): void {
   const how = 'run `bash scripts/bootstrap.sh` (it makes the Python environment), then `fait run` again';
   if (!existsSync(settings.python)) {
-    throw new BadInputError(`training.model: ${quickstartModel} does not exist yet and cannot be made: no Python at ${settings.python}; ${how}`);
+    throw new BadInputError(`training.model: ${target} does not exist yet and cannot be made: no Python at ${settings.python}; ${how}`);
   }
-  process.stderr.write(`making the quick start's tiny random-init model in ${quickstartModel} (once)\n`);
-  const tmp = `${quickstartModel}.tmp-${process.pid}`;
+  process.stderr.write(`making the quick start's tiny random-init model in ${target} (once)\n`);
+  const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   const made = spawnSync(settings.python, ['-m', 'fait_trainer', 'tiny-model', '--corpus', quickstartCorpus, '--out', tmp], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -103,10 +103,10 @@ function makeQuickstartModel(settings: Settings): void {
   if (made.status !== 0) {
     rmSync(tmp, { recursive: true, force: true });
     const tail = (made.stderr ?? '').trim().split('\n').pop() ?? '';
-    throw new BadInputError(`training.model: could not make ${quickstartModel} (${made.error?.message ?? tail}); ${how}`);
+    throw new BadInputError(`training.model: could not make ${target} (${made.error?.message ?? tail}); ${how}`);
   }
   try {
-    renameSync(tmp, quickstartModel);
+    renameSync(tmp, target);
   } catch {
     // Another run made it first.
     rmSync(tmp, { recursive: true, force: true });
