@@ -29,31 +29,33 @@ export function setInterruptLine(line: string): void {
 
 export async function withTemporal<T>(body: (temporal: Temporal, settings: Settings) => Promise<T>, options: InterruptOptions = {}): Promise<T> {
   const settings = readSettings();
-  const temporal = await openTemporal(settings);
-  if (temporal.embedded?.started) {
-    process.stderr.write(`started the embedded Temporal server on ${temporal.address} (history in ${settings.stateDir}; it stops when the last fait command using it ends)\n`);
-  }
-  const uninstall = options.interrupt === 'graceful' ? () => {} : exitOnInterrupt(temporal);
+  let temporal: Temporal | undefined;
+  // Installed before the server is joined or started: Ctrl-C while it starts is quick and quiet too.
+  const uninstall = options.interrupt === 'graceful' ? () => {} : exitOnInterrupt(() => temporal);
   try {
+    temporal = await openTemporal(settings);
+    if (temporal.embedded?.started) {
+      process.stderr.write(`started the embedded Temporal server on ${temporal.address} (history in ${settings.stateDir}; it stops when the last fait command using it ends)\n`);
+    }
     return await body(temporal, settings);
   } finally {
     uninstall();
-    await temporal.close();
+    await temporal?.close();
   }
 }
 
 /** Bounded: Ctrl-C must be done in well under 2 s even when the lock is busy. */
 const interruptDeadlineMs = 1_200;
 
-function exitOnInterrupt(temporal: Temporal): () => void {
+function exitOnInterrupt(temporal: () => Temporal | undefined): () => void {
   let signalled = false;
   const handler = () => {
     if (signalled) process.exit(exitCodes.interrupted);
     signalled = true;
     process.stderr.write(`${interruptLine}\n`);
-    // A lease left behind by a process that exited holds nothing, so the deadline is safe.
+    // A lease or lock left behind by a process that exited holds nothing, so the deadline is safe.
     setTimeout(() => process.exit(exitCodes.interrupted), interruptDeadlineMs).unref();
-    void temporal.close({ interrupted: true }).finally(() => process.exit(exitCodes.interrupted));
+    void (temporal()?.close({ interrupted: true }) ?? Promise.resolve()).finally(() => process.exit(exitCodes.interrupted));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -11,7 +11,7 @@ import { stageOptionsSchema } from '../../config/schema';
 import { BENCHMARK_NAMES, type SampleVerdict } from '../../evaluation';
 import { taskQueues } from '../../temporal/queues';
 import type { EvaluationInput, EvaluationResult } from '../../workflows';
-import { BadInputError, exitCodes, withTemporal } from '../context';
+import { BadInputError, exitCodes, setInterruptLine, withTemporal } from '../context';
 import { withInProcessWorkers, type WorkerMode } from '../inProcessWorkers';
 import { fileProblem, modelDirProblem } from '../preflight';
 import { failureMessage } from '../runView';
@@ -74,6 +74,7 @@ export function registerEval(program: Command): void {
         withInProcessWorkers(temporal, settings, options.worker, async () => {
           const handle = await temporal.client.workflow.start('faitEvaluation', { taskQueue: taskQueues.cpu, workflowId: input.runId, args: [input] });
           process.stderr.write(`${input.runId}\n`);
+          setInterruptLine(`stopped waiting for ${input.runId}; the evaluation is kept and goes on while a worker runs (\`fait worker\`)`);
           let result: EvaluationResult;
           try {
             result = (await handle.result()) as EvaluationResult;
