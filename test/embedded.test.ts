@@ -94,10 +94,14 @@ describe('embedded server', { concurrency: false }, () => {
     await until('the server to stop after the last command', () => serverStopped(s), 20_000);
   });
 
-  test('a worker that stopped (still listed as a poller) does not make the next run wait for it', async () => {
+  test('a worker that stopped (still listed as a poller) does not make the next run wait for it', async (t) => {
     const s = await session();
     // A foreground server keeps the poller list across the worker's death, as a long-lived one does.
     const server = start(s, ['server', '--headless']);
+    t.after(async () => {
+      server.child.kill('SIGINT');
+      await server.done;
+    });
     await until('the foreground server', () => /Temporal server on/.test(server.out.stdout));
     const worker = spawnWorker(s.env);
     await worker.waitForLine(/worker polling/);
@@ -117,8 +121,6 @@ describe('embedded server', { concurrency: false }, () => {
     const result = await start(s, ['run', experiment(s, 'after-worker', 20), '--id', 'after-worker']).done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /after-worker: completed/);
-    server.child.kill('SIGINT');
-    await server.done;
   });
 
   test('Ctrl-C on a followed run exits within 2 s with one line, no server logs, and the server stops', async () => {
@@ -135,8 +137,8 @@ describe('embedded server', { concurrency: false }, () => {
     assert.ok(took < 2_000, `exited ${took} ms after SIGINT`);
     assert.equal(result.stdout, 'interrupted\n', 'stdout holds only the run id');
     // Progress lines racing the signal may precede it; after it comes exactly one line of our own.
-    const after = result.stderr.slice(before).split('\n').filter((l) => l && !/^(dataset|teacher|masks|training|evaluation|report): /.test(l));
-    assert.deepEqual(after, ['stopped following interrupted; the run is kept and goes on while a worker runs (`fait worker`); `fait status interrupted` shows it']);
+    const afterSignal = result.stderr.slice(before).split('\n').filter((l) => l && !/^(dataset|teacher|masks|training|evaluation|report): /.test(l));
+    assert.deepEqual(afterSignal, ['stopped following interrupted; the run is kept and goes on while a worker runs (`fait worker`); `fait status interrupted` shows it']);
     assert.doesNotMatch(result.stderr.slice(before), /WARN|Connection refused/);
     await until('the server to stop after the interrupted command', () => serverStopped(s), 20_000);
   });
