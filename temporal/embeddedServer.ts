@@ -107,7 +107,21 @@ async function ensureServing(dir: string, address: string, server: DevServerOpti
     rmSync(recordFile(dir), { force: true });
     record = undefined;
   }
-  if (!record?.stopping && (await isServing(address))) return { started: false, uiUrl: record?.uiUrl ?? (server.headless ? undefined : `http://localhost:${server.uiPort}`) };
+  if (record && !record.stopping && record.address !== address) {
+    throw new UsageError(
+      `the embedded server of ${path.dirname(dir)} runs on ${record.address}, not ${address}: set FAIT_TEMPORAL_PORT to its port, or stop it first (\`fait server stop\`)`,
+    );
+  }
+  const joined = () => ({ started: false, uiUrl: record?.uiUrl ?? (server.headless ? undefined : `http://localhost:${server.uiPort}`) });
+  if (!record?.stopping && (await isServing(address))) return joined();
+  if (record && isAlive(record) && !record.stopping) {
+    // Spawned by a command that was killed while it started: give it the time a start takes.
+    const deadline = Date.now() + (server.readyTimeoutMs ?? 60_000);
+    while (isAlive(record) && Date.now() < deadline) {
+      if (await isServing(address)) return joined();
+      await sleep(200);
+    }
+  }
   if (record && isAlive(record)) {
     // Ours, alive, but not answering (hung, or still stopping): replace it.
     signal(record.pid, 'SIGKILL');

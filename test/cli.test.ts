@@ -172,6 +172,8 @@ describe('fait CLI', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command 'frobnicate'/);
     assert.equal((await cli(['run'])).code, 2, 'a missing argument is bad input too');
+    const samples = await cli(['eval', '--samples', path.join(dir, 'no-samples.jsonl'), '--benchmarks', 'mbpp+']);
+    assert.deepEqual([samples.code, samples.stderr.trim()], [2, `fait eval: --samples ${path.join(dir, 'no-samples.jsonl')}: no such file`]);
     assert.equal((await cli(['--help'])).code, 0);
   });
 

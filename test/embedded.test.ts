@@ -123,7 +123,18 @@ describe('embedded server', { concurrency: false }, () => {
     assert.match(result.stderr, /after-worker: completed/);
   });
 
-  test('Ctrl-C on a followed run exits within 2 s with one line, no server logs, and the server stops', async () => {
+  test('a SIGKILLed command holds nothing: the next command joins its server and, as the last lessee, stops it', async () => {
+    const s = await session();
+    const worker = spawnWorker(s.env);
+    await worker.waitForLine(/worker polling/);
+    await worker.kill('SIGKILL');
+    assert.ok(await isServing(s.address), 'the server outlives the killed command');
+    const list = await start(s, ['list']).done;
+    assert.deepEqual([list.code, list.stdout, list.stderr], [0, 'no runs yet\n', ''], 'joined, not started');
+    await until('the server to stop after the last live command', () => serverStopped(s), 20_000);
+  });
+
+  test('Ctrl-C on a followed run exits within 2 s with one line, no server logs, and the server stops', async (t) => {
     const s = await session();
     const file = experiment(s, 'interrupted', 200_000);
     const run = start(s, ['run', file, '--id', 'interrupted']);
@@ -134,6 +145,7 @@ describe('embedded server', { concurrency: false }, () => {
     const result = await run.done;
     const took = Date.now() - sent;
     assert.equal(result.code, 130);
+    t.diagnostic(`exited ${took} ms after SIGINT`);
     assert.ok(took < 2_000, `exited ${took} ms after SIGINT`);
     assert.equal(result.stdout, 'interrupted\n', 'stdout holds only the run id');
     // Progress lines racing the signal may precede it; after it comes exactly one line of our own.

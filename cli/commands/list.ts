@@ -11,7 +11,7 @@ interface Row {
   id: string;
   experiment: string;
   status: string;
-  /** The running stage, or the stage a failed or cancelled run ended in; null once completed. */
+  /** The running stage ("pending" before the first), or the stage a failed or cancelled run ended in; null once completed. */
   stage: string | null;
   started: string;
   closed: string;
@@ -33,7 +33,12 @@ export function registerList(program: Command): void {
             experiment: run.typedSearchAttributes.get(experimentNameKey) ?? '',
             status: run.status.name.toLowerCase(),
             // The workflow overwrites FaitStage with "failed"/"cancelled"/"completed" when it ends.
-            stage: attribute === 'completed' ? null : isStage(attribute) ? attribute : await endedStage(client, namespace, run.workflowId, run.runId),
+            stage:
+              run.status.name === 'RUNNING' || isStage(attribute)
+                ? attribute
+                : attribute === 'completed'
+                  ? null
+                  : await endedStage(client, namespace, run.workflowId, run.runId),
             started: run.startTime.toISOString(),
             closed: run.closeTime?.toISOString() ?? '',
           });
