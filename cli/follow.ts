@@ -12,10 +12,14 @@ const pollMs = 1_000;
 /** Returns the last view when the run closes, or as soon as `stop` is aborted (Ctrl-C). */
 export async function followRun(client: Client, workflowId: string, stop: AbortSignal, stream: NodeJS.WriteStream = process.stderr): Promise<RunView> {
   const display = stream.isTTY ? new BarDisplay(stream) : new LineDisplay(stream);
+  let waitingShown = false;
   try {
     for (;;) {
       const view = await describeRun(client, workflowId);
       display.update(view);
+      // No worker answers: say so once instead of following silently.
+      if (view.statusError && !waitingShown) stream.write(`waiting: ${view.statusError}\n`);
+      waitingShown ||= view.statusError !== undefined;
       if (view.runStatus !== 'RUNNING') return view;
       await new Promise((resolve) => {
         const timer = setTimeout(resolve, pollMs);

@@ -20,6 +20,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** A file that is not an experiment at all (a dataset, a JSON record): one line instead of a page of YAML errors. */
+export class NotAnExperimentFileError extends ConfigError {
+  constructor(file: string, reason: string) {
+    super(file, [reason]);
+    this.message = `${file}: not an experiment file (${reason}); an experiment file is a YAML or JSON mapping with "name" and "dataset", e.g. config/examples/quickstart.yaml`;
+  }
+}
+
+const experimentKeys = new Set(Object.keys(experimentSchema.shape));
+const maxSyntaxErrors = 10;
+
 export interface LoadedConfig {
   config: ExperimentConfig;
   /** sha256 of the file's bytes, recorded in the run for auditability. */
@@ -43,17 +54,24 @@ export function loadExperimentFile(file: string): LoadedConfig {
 
 /** Parses and validates experiment text; `file` is only used in messages. */
 export function parseExperimentText(text: string, file: string): ExperimentConfig {
+  if (/\.(jsonl|ndjson|jsonlines)$/i.test(file)) throw new NotAnExperimentFileError(file, 'a JSON-lines file; a dataset goes in dataset.path');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`),
-    );
+    if (/^\s*\{[^\n]*\}\s*\n\s*\{/.test(text)) throw new NotAnExperimentFileError(file, 'one JSON record per line, like a dataset');
+    const shown = doc.errors.slice(0, maxSyntaxErrors);
+    throw new ConfigError(file, [
+      ...shown.map((e) => `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`),
+      ...(doc.errors.length > shown.length ? [`... and ${doc.errors.length - shown.length} more syntax errors`] : []),
+    ]);
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [`${file}: expected a mapping of keys (name, dataset, ...) at the top level`]);
+    throw new NotAnExperimentFileError(file, Array.isArray(raw) ? 'a list, not a mapping of keys' : 'no mapping of keys at the top level');
+  }
+  const keys = Object.keys(raw);
+  if (keys.length > 0 && !keys.some((k) => experimentKeys.has(k))) {
+    throw new NotAnExperimentFileError(file, `none of its top-level keys (${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''}) is an experiment key`);
   }
   const parsed = experimentSchema.safeParse(raw);
   if (!parsed.success) {
@@ -75,6 +93,17 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounte
   const where = locate(doc, lines, keyPath);
   const name = keyPath.length > 0 ? keyPath.join('.') : '(top level)';
   return `${file}${where}: ${name}: ${issue.message}`;
+}
+
+/** ":line:col" of a key's value in an experiment file ("" when it cannot be found), for checks made after loading. */
+export function keyLocation(file: string, keyPath: string[]): string {
+  try {
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
+    return locate(doc, lines, keyPath);
+  } catch {
+    return '';
+  }
 }
 
 /** ":line:col" of the value at keyPath (or of its key `key`), or "" when it is absent from the file. */

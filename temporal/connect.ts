@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
-import { isServing, startDevServer, type DevServer } from './devServer';
+import { acquireEmbeddedServer, type EmbeddedLease } from './embeddedServer';
 import { searchAttributeDefinitions } from './searchAttributes';
 
 export interface Temporal {
@@ -16,32 +16,36 @@ export interface Temporal {
   uiUrl?: string;
   connection: Connection;
   client: Client;
-  /** Set when this process started the embedded server; close() stops it. */
-  embedded?: DevServer;
-  close(): Promise<void>;
+  /** Set when this command uses the shared embedded server (temporal/embeddedServer.ts). */
+  embedded?: EmbeddedLease;
+  /** Closes the connection and releases the embedded server; `interrupted`: as fast as possible (Ctrl-C). */
+  close(options?: { interrupted?: boolean }): Promise<void>;
 }
 
 export async function openTemporal(settings: Settings, options: { headless?: boolean } = {}): Promise<Temporal> {
-  let embedded: DevServer | undefined;
+  let embedded: EmbeddedLease | undefined;
   let address = settings.temporalAddress;
   let uiUrl = settings.uiUrl;
   if (address === undefined) {
-    address = `127.0.0.1:${settings.embeddedPort}`;
-    uiUrl ??= `http://localhost:${settings.embeddedUiPort}`;
-    if (!(await isServing(address))) {
-      embedded = await startDevServer({
-        binary: settings.temporalBinary,
-        dbFile: path.join(settings.stateDir, 'temporal.db'),
-        logFile: path.join(settings.stateDir, 'logs', 'temporal.log'),
-        port: settings.embeddedPort,
-        uiPort: settings.embeddedUiPort,
-        headless: options.headless,
-      });
-      if (options.headless) uiUrl = undefined;
-    }
+    embedded = await acquireEmbeddedServer(settings.stateDir, {
+      binary: settings.temporalBinary,
+      dbFile: path.join(settings.stateDir, 'temporal.db'),
+      logFile: path.join(settings.stateDir, 'logs', 'temporal.log'),
+      port: settings.embeddedPort,
+      uiPort: settings.embeddedUiPort,
+      headless: options.headless,
+    });
+    address = embedded.address;
+    uiUrl ??= embedded.uiUrl;
   }
-  const connection = await Connection.connect(connectionOptions(settings, address));
-  if (settings.temporalAddress !== undefined) await ensureSearchAttributes(connection, settings.namespace);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect(connectionOptions(settings, address));
+    if (settings.temporalAddress !== undefined) await ensureSearchAttributes(connection, settings.namespace);
+  } catch (err) {
+    await embedded?.release();
+    throw err;
+  }
   return {
     address,
     namespace: settings.namespace,
@@ -49,9 +53,10 @@ export async function openTemporal(settings: Settings, options: { headless?: boo
     connection,
     client: new Client({ connection, namespace: settings.namespace }),
     embedded,
-    async close() {
-      await connection.close();
-      await embedded?.stop();
+    async close({ interrupted = false } = {}) {
+      // On Ctrl-C the process exits next, which closes the connection; only the lease matters.
+      if (!interrupted) await connection.close();
+      await embedded?.release({ wait: !interrupted });
     },
   };
 }

@@ -4,7 +4,7 @@
  * histories survive restarts of the server and of the machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -19,6 +19,13 @@ export interface DevServerOptions {
   headless?: boolean;
   logFile: string;
   readyTimeoutMs?: number;
+  /**
+   * Its own process group and session, outliving the process that started it: the shared embedded
+   * server (temporal/embeddedServer.ts). A terminal's Ctrl-C then reaches the command, not the server.
+   */
+  detached?: boolean;
+  /** Called with the server's pid as soon as it is spawned, before it answers. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface DevServer {
@@ -37,7 +44,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   const address = `127.0.0.1:${options.port}`;
   if (await portIsOpen(options.port)) {
-    throw new Error(`cannot start the embedded Temporal server: port ${options.port} is already in use (set FAIT_TEMPORAL_PORT to another port)`);
+    throw new Error(`cannot start the embedded Temporal server: port ${options.port} is already in use (set FAIT_TEMPORAL_PORT to another port; "fait server stop" stops an embedded server that fait commands left running)`);
   }
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
   mkdirSync(path.dirname(options.logFile), { recursive: true });
@@ -51,10 +58,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...searchAttributeDefinitions.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
   ];
   const log = openSync(options.logFile, 'a');
-  const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
+  const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: options.detached });
+  closeSync(log);
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  await waitUntilServing(address, exited, options.readyTimeoutMs ?? 60_000, options.logFile);
+  try {
+    await waitUntilServing(address, exited, options.readyTimeoutMs ?? 60_000, options.logFile);
+  } catch (err) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw err;
+  }
+  if (options.detached) child.unref();
   return {
     address,
     uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort}`,

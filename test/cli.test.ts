@@ -3,11 +3,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { projectRoot } from '../config/settings';
 import { writeEvolDataset } from './helpers/experiment';
 import { spawnWorker, startTestTemporal, type TestTemporal, type WorkerProcess } from './helpers/temporal';
@@ -49,7 +50,7 @@ describe('fait CLI', () => {
   });
 
   test('every command has help text', async () => {
-    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list', 'mask', 'plan', 'tokens']) {
+    for (const command of ['server', 'worker', 'run', 'status', 'cancel', 'list', 'mask', 'plan', 'tokens', 'eval']) {
       const { code, stdout } = await cli([command, '--help']);
       assert.equal(code, 0);
       assert.match(stdout, new RegExp(`Usage: fait ${command}`));
@@ -96,6 +97,39 @@ describe('fait CLI', () => {
     assert.match(stderr, /bad\.yaml:5:3: dataset\.colour: unknown key/);
   });
 
+  test('run checks input files and model directories before anything starts, exit 2 naming key and path', async () => {
+    writeEvolDataset(dir, 'pre.jsonl', 3);
+    const noConfig = path.join(dir, 'no-config-model');
+    mkdirSync(noConfig, { recursive: true });
+    writeFileSync(path.join(noConfig, 'tokenizer.json'), '{}');
+    const cases: [string, string, RegExp][] = [
+      ['pre-missing-data', 'dataset:\n  path: missing.jsonl\n', /^pre-missing-data\.yaml:3:9: dataset\.path: .*missing\.jsonl: no such file$/],
+      ['pre-no-model', 'dataset:\n  path: pre.jsonl\ntraining:\n  model: no/such/model\n', /^pre-no-model\.yaml:5:10: training\.model: .*no\/such\/model: no such directory/],
+      ['pre-no-config', `dataset:\n  path: pre.jsonl\ntraining:\n  model: ${noConfig}\n`, /^pre-no-config\.yaml:5:10: training\.model: .*no-config-model: no config\.json/],
+    ];
+    for (const [name, body, expected] of cases) {
+      const file = experimentFile(`${name}.yaml`, `name: ${name}\n${body}`);
+      const result = await run(process.execPath, [fait, 'run', `${name}.yaml`, '--id', name], { cwd: dir, env: t.env }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(result.code, 2, `${file}: ${result.stderr}`);
+      assert.match(result.stderr.trim(), expected);
+      await assert.rejects(t.client.workflow.getHandle(name).describe(), WorkflowNotFoundError, `${name} started no workflow`);
+    }
+  });
+
+  test('run on a file that is not an experiment file says so in one line', async () => {
+    const data = writeEvolDataset(dir, 'not-an-experiment.jsonl', 50);
+    const result = await cli(['run', data]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^\S+not-an-experiment\.jsonl: not an experiment file \(a JSON-lines file; a dataset goes in dataset\.path\).*\n$/);
+    const record = experimentFile('record.json', JSON.stringify({ instruction: 'a', output: 'b' }));
+    const single = await cli(['run', record]);
+    assert.equal(single.code, 2);
+    assert.match(single.stderr, /record\.json: not an experiment file \(none of its top-level keys \(instruction, output\) is an experiment key\).*\n$/);
+  });
+
   test('run follows to completion; status and list show the run', async () => {
     writeEvolDataset(dir, 'small.jsonl', 30, 0, { faultable: true });
     const file = experimentFile('ok.yaml', 'name: cli-ok\ndataset:\n  path: small.jsonl\n  shardSize: 10\n');
@@ -112,7 +146,35 @@ describe('fait CLI', () => {
 
     const list = JSON.parse((await cli(['list', '--json'])).stdout) as { id: string; status: string; experiment: string; stage: string }[];
     const row = list.find((r) => r.id === 'cli-ok-1');
-    assert.deepEqual(row && [row.status, row.experiment, row.stage], ['completed', 'cli-ok', 'completed']);
+    assert.deepEqual(row && [row.status, row.experiment, row.stage], ['completed', 'cli-ok', null]);
+  });
+
+  test('output into a closed pipe (`fait status X | head -n 0`) ends cleanly', async () => {
+    // head exits before fait writes, so every write meets EPIPE; pipefail reports fait's own code.
+    const piped = await run('bash', ['-c', 'set -o pipefail; "$0" "$1" status cli-ok-1 | head -n 0; "$0" "$1" list | head -n 0', process.execPath, fait], {
+      env: t.env,
+      timeout: 60_000,
+    }).then(
+      (r) => ({ code: 0, stderr: r.stderr }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+    assert.deepEqual(piped, { code: 0, stderr: '' });
+  });
+
+  test('cancel of a closed run says it is closed; unknown ids and commands exit 2', async () => {
+    const closed = await cli(['cancel', 'cli-ok-1']);
+    assert.deepEqual([closed.code, closed.stdout], [0, 'cli-ok-1 is already closed (completed); nothing to cancel\n']);
+    for (const command of ['status', 'cancel']) {
+      const missing = await cli([command, 'no-such-run']);
+      assert.deepEqual([missing.code, missing.stderr], [2, 'fait: no run with id no-such-run\n'], command);
+    }
+    const unknown = await cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    assert.equal((await cli(['run'])).code, 2, 'a missing argument is bad input too');
+    const samples = await cli(['eval', '--samples', path.join(dir, 'no-samples.jsonl'), '--benchmarks', 'mbpp+']);
+    assert.deepEqual([samples.code, samples.stderr.trim()], [2, `fait eval: --samples ${path.join(dir, 'no-samples.jsonl')}: no such file`]);
+    assert.equal((await cli(['--help'])).code, 0);
   });
 
   test('a failing run exits 1 and status shows the error naming file and line', async () => {
@@ -136,7 +198,10 @@ describe('fait CLI', () => {
     const file = experimentFile('large.yaml', 'name: cli-large\ndataset:\n  path: large.jsonl\n  shardSize: 50\n');
     const started = await cli(['run', file, '--id', 'cli-large-1', '--no-follow']);
     assert.equal(started.code, 0, started.stderr);
-    const status = await cli(['status', 'cli-large-1']);
+    // The worker answers the status query between the dataset activity's synchronous reads; on a
+    // loaded machine one query can miss its 5 s deadline, so ask a few times.
+    let status = await cli(['status', 'cli-large-1']);
+    for (let i = 0; i < 5 && /no worker answered/.test(status.stdout); i += 1) status = await cli(['status', 'cli-large-1']);
     assert.match(status.stdout, /cli-large-1: running \(stage dataset\)/);
     assert.match(status.stdout, /dataset\s+running/);
     const cancelled = await cli(['cancel', 'cli-large-1']);
@@ -147,5 +212,21 @@ describe('fait CLI', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.fail('the run was not cancelled');
+  });
+
+  test('list: a header, aligned columns, the state and the stage each run is in or ended in', async () => {
+    const { code, stdout } = await cli(['list']);
+    assert.equal(code, 0);
+    const [header, ...rows] = stdout.trimEnd().split('\n');
+    assert.match(header, /^ID +EXPERIMENT +STATE +STAGE +STARTED \(UTC\) +DURATION$/);
+    const columns = ['EXPERIMENT', 'STATE', 'STAGE', 'STARTED (UTC)', 'DURATION'].map((c) => header.indexOf(c));
+    const cells = (row: string) => columns.map((at, i) => row.slice(at, columns[i + 1]).trim());
+    for (const row of rows) {
+      for (const at of columns) assert.equal(row[at - 1], ' ', `a column starts at ${at} in ${JSON.stringify(row)}`);
+    }
+    const byId = new Map(rows.map((r) => [r.split(' ')[0], cells(r)]));
+    assert.deepEqual(byId.get('cli-ok-1')?.slice(0, 3), ['cli-ok', 'completed', '-']);
+    assert.deepEqual(byId.get('cli-bad-1')?.slice(0, 3), ['cli-bad', 'failed', 'dataset']);
+    assert.deepEqual(byId.get('cli-large-1')?.slice(0, 3), ['cli-large', 'cancelled', 'dataset']);
   });
 });

@@ -13,9 +13,11 @@ export interface WorkerOptions {
   connection: NativeConnection;
   settings: Settings;
   queues: QueueName[];
+  /** Poller identity (default `pid@host`); in-process workers mark theirs (cli/inProcessWorkers.ts). */
+  identity?: string;
 }
 
-export async function createWorkers({ connection, settings, queues }: WorkerOptions): Promise<Worker[]> {
+export async function createWorkers({ connection, settings, queues, identity }: WorkerOptions): Promise<Worker[]> {
   const store = openArtifactStore(settings);
   const workers: Worker[] = [];
   if (queues.includes('cpu')) {
@@ -23,6 +25,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
       await Worker.create({
         connection,
         namespace: settings.namespace,
+        ...(identity ? { identity } : {}),
         taskQueue: taskQueues.cpu,
         workflowsPath: require.resolve('../workflows'),
         activities: createCpuActivities(store, settings.stateDir, settings.python),
@@ -35,6 +38,7 @@ export async function createWorkers({ connection, settings, queues }: WorkerOpti
       await Worker.create({
         connection,
         namespace: settings.namespace,
+        ...(identity ? { identity } : {}),
         taskQueue: taskQueues.gpu,
         activities: createGpuActivities(store, settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.gpu,

@@ -11,8 +11,9 @@ import { stageOptionsSchema } from '../../config/schema';
 import { BENCHMARK_NAMES, type SampleVerdict } from '../../evaluation';
 import { taskQueues } from '../../temporal/queues';
 import type { EvaluationInput, EvaluationResult } from '../../workflows';
-import { exitCodes, withTemporal } from '../context';
+import { BadInputError, exitCodes, setInterruptLine, withTemporal } from '../context';
 import { withInProcessWorkers, type WorkerMode } from '../inProcessWorkers';
+import { fileProblem, modelDirProblem } from '../preflight';
 import { failureMessage } from '../runView';
 import { defaultRunId } from './run';
 
@@ -66,11 +67,14 @@ export function registerEval(program: Command): void {
         process.exitCode = exitCodes.badInput;
         return;
       }
+      const inputProblem = options.samples !== undefined ? fileProblem(options.samples) : options.model !== undefined ? modelDirProblem(options.model) : undefined;
+      if (inputProblem) throw new BadInputError(`fait eval: ${options.samples !== undefined ? '--samples' : '--model'} ${options.samples ?? options.model}: ${inputProblem}`);
       const input = evaluationInput(benchmarks, options);
       process.exitCode = await withTemporal((temporal, settings) =>
         withInProcessWorkers(temporal, settings, options.worker, async () => {
           const handle = await temporal.client.workflow.start('faitEvaluation', { taskQueue: taskQueues.cpu, workflowId: input.runId, args: [input] });
           process.stderr.write(`${input.runId}\n`);
+          setInterruptLine(`stopped waiting for ${input.runId}; the evaluation is kept and goes on while a worker runs (\`fait worker\`)`);
           let result: EvaluationResult;
           try {
             result = (await handle.result()) as EvaluationResult;

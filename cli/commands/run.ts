@@ -2,14 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadExperimentFile } from '../../config/load';
-import type { Settings } from '../../config/settings';
+import { readSettings, type Settings } from '../../config/settings';
 import { workflowUrl, type Temporal } from '../../temporal/connect';
 import { taskQueues } from '../../temporal/queues';
 import { experimentNameKey, stageKey } from '../../temporal/searchAttributes';
 import type { ExperimentInput } from '../../workflows';
-import { exitCodes, withTemporal } from '../context';
+import { BadInputError, exitCodes, setInterruptLine, withTemporal } from '../context';
 import { followRun } from '../follow';
 import { withInProcessWorkers, type WorkerMode } from '../inProcessWorkers';
+import { checkExperimentInputs } from '../preflight';
 import { printRunView } from './status';
 
 interface RunOptions {
@@ -35,6 +36,8 @@ export function registerRun(program: Command): void {
       const loaded = loadExperimentFile(file);
       if (options.skipInvalid) loaded.config.dataset.skipInvalid = true;
       if (!options.teacherCache) loaded.config.teacher.cache = false;
+      // Before any server or workflow: a missing file must not cost a teacher stage.
+      checkExperimentInputs(file, loaded, readSettings());
       const experimentId = options.id ?? defaultRunId(loaded.config.name);
       const input: ExperimentInput = { experimentId, config: loaded.config, configSha256: loaded.sha256 };
       process.exitCode = await withTemporal((temporal, settings) => startAndFollow(temporal, settings, input, options));
@@ -42,8 +45,8 @@ export function registerRun(program: Command): void {
 }
 
 async function startAndFollow(temporal: Temporal, settings: Settings, input: ExperimentInput, options: RunOptions): Promise<number> {
-  if (temporal.embedded && !options.follow) {
-    throw new Error('--no-follow needs a Temporal server that outlives this command: start `fait server` and `fait worker` first, or set TEMPORAL_ADDRESS');
+  if (temporal.embedded && !options.follow && !temporal.embedded.outlivesLease()) {
+    throw new BadInputError('--no-follow needs a Temporal server that outlives this command: start `fait server` and `fait worker` first, or set TEMPORAL_ADDRESS');
   }
   return withInProcessWorkers(temporal, settings, options.worker, async () => {
     await temporal.client.workflow.start('faitExperiment', {
@@ -59,15 +62,10 @@ async function startAndFollow(temporal: Temporal, settings: Settings, input: Exp
     const url = workflowUrl(temporal, input.experimentId);
     if (url) process.stderr.write(`Web UI: ${url}\n`);
     if (!options.follow) return 0;
-    const interrupted = new AbortController();
-    process.once('SIGINT', () => interrupted.abort());
-    const view = await followRun(temporal.client, input.experimentId, interrupted.signal);
+    // The run is durable: Ctrl-C ends the display (and any in-process workers), not the run.
+    setInterruptLine(`stopped following ${input.experimentId}; the run is kept and goes on while a worker runs (\`fait worker\`); \`fait status ${input.experimentId}\` shows it`);
+    const view = await followRun(temporal.client, input.experimentId, new AbortController().signal);
     printRunView(view, process.stderr);
-    if (view.runStatus === 'RUNNING') {
-      // The run is durable: interrupting the display (and any in-process workers) does not end it.
-      process.stderr.write(`stopped following; the run stays in the server: \`fait worker\` continues it, \`fait status ${input.experimentId}\` shows it\n`);
-      return exitCodes.interrupted;
-    }
     return view.runStatus === 'COMPLETED' ? 0 : exitCodes.runFailed;
   });
 }

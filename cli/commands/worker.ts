@@ -22,6 +22,7 @@ export function registerWorker(program: Command): void {
         }
         process.stderr.write(`worker polling ${workers.map((w) => w.options.taskQueue).join(', ')} on ${temporal.address}\n`);
         await runWorkers(workers);
-      });
+        // The Temporal runtime turns SIGINT/SIGTERM into a graceful shutdown (a trainer checkpoints).
+      }, { interrupt: 'graceful' });
     });
 }
