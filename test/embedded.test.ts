@@ -38,7 +38,7 @@ async function session(): Promise<Session> {
 }
 
 function experiment(s: Session, name: string, records: number): string {
-  writeEvolDataset(s.dir, `${name}.jsonl`, records);
+  writeEvolDataset(s.dir, `${name}.jsonl`, records, 0, { faultable: true }); // the teacher must find faults to make, or the run fails (teacher.maxRejectRatio)
   const file = path.join(s.dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}\ndataset:\n  path: ${name}.jsonl\n  shardSize: 1000\n`);
   return file;
