@@ -137,6 +137,7 @@ async function runOneLane(
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-8192);
       output.add(chunk);
       beginCounting();
+      if (killCause) return; // its samples are settled when it has died
       if (held && output.has(held.output_mark as string)) finishVerdict(held);
       // The sample's own end mark may already be counted here; past that, the cap is surely passed.
       else if (inflight && counting && output.pending() > opts.perSampleOutputBytes + MARK_LENGTH) {

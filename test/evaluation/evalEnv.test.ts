@@ -6,27 +6,17 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { projectRoot } from '../../config/settings';
 import { canonicalSamples, evaluateBatch, evalEnvPython, loadBenchmark, type EvalEnvRecord } from '../../evaluation';
-import { CACHE_DIR, cannotEvaluate } from './helpers';
+import { CACHE_DIR, cannotEvaluate, runFait } from './helpers';
 
-const fait = path.join(projectRoot, 'bin', 'fait');
 const venvPython = path.join(projectRoot, '.venv', 'bin', 'python');
 
-async function cli(args: string[], env: NodeJS.ProcessEnv) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [fait, ...args], { env, timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv) => runFait(args, env, 900_000);
 
 describe('fait eval setup bigcodebench', { skip: cannotEvaluate('bigcodebench') }, () => {
   let dir: string;
