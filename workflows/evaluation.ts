@@ -83,6 +83,6 @@ export async function faitEvaluation(input: EvaluationInput): Promise<Evaluation
 }
 
 /** BigCodeBench generates longer programs and has its own default length (1,280 tokens). */
-function maxNewTokensFor(benchmark: string, generation: GenerationSettings): number {
+export function maxNewTokensFor(benchmark: string, generation: GenerationSettings): number {
   return benchmark.startsWith('bigcodebench') ? (generation.bigcodebenchMaxNewTokens ?? generation.maxNewTokens) : generation.maxNewTokens;
 }

@@ -201,7 +201,7 @@ RESOURCE_ERRNOS = {11, 12, 23, 24, 27, 28}  # EAGAIN (fork), ENOMEM, ENFILE, EMF
 NETWORK_ERRNOS = {-2, -3, -5, 101, 113}  # EAI_NONAME, EAI_AGAIN, EAI_NODATA, ENETUNREACH, EHOSTUNREACH
 _NETWORK_MESSAGE = re.compile(
     r"Temporary failure in name resolution|Name or service not known|No address associated with hostname"
-    r"|Network is unreachable|No route to host|NameResolutionError|getaddrinfo failed|\[Errno -[235]\]|\[Errno 10[1]\]|\[Errno 113\]"
+    r"|Network is unreachable|No route to host|NameResolutionError|getaddrinfo failed|\[Errno -[235]\]|\[Errno 101\]|\[Errno 113\]"
 )
 
 

@@ -25,6 +25,13 @@ describe('bigcodebench', { skip: cannotEvaluate('bigcodebench') }, () => {
     const samples = canonicalSamples(bench, ids);
     samples.push({ taskId: 'BigCodeBench/1', program: 'def task_func(:\n    pass\n' });
     samples.push({ taskId: 'BigCodeBench/1', program: 'def task_func(*args, **kwargs):\n    return None\n' });
+    // Fetches a URL first: the sandbox has no network.
+    samples.push({
+      taskId: 'BigCodeBench/5',
+      program:
+        samples[1].program +
+        '\nimport urllib.request\n_orig = task_func\ndef task_func(*a, **k):\n    urllib.request.urlopen("http://example.com/", timeout=5)\n    return _orig(*a, **k)\n',
+    });
     const v = await evaluateBatch({ benchmark: 'bigcodebench', samples, cacheDir: CACHE_DIR });
 
     assert.deepEqual(v.slice(0, 2).map((x) => [x.taskId, x.passed]), [
@@ -36,19 +43,21 @@ describe('bigcodebench', { skip: cannotEvaluate('bigcodebench') }, () => {
       assert.equal(x.category, 'missing_library', `${x.taskId}: ${x.base.detail}`);
       assert.ok(bench.byId.get(x.taskId)!.libs!.includes(x.module!), `${x.module} is not among the task's libraries`);
     }
-    const [syntax, wrong] = v.slice(2 + lacking.length);
+    const [syntax, wrong, online] = v.slice(2 + lacking.length);
     assert.equal(syntax.category, 'syntax_error');
     assert.ok(wrong.category === 'wrong_answer' || wrong.category === 'exception', String(wrong.category));
+    assert.equal(online.category, 'needs_network', String(online.base.detail));
 
-    // BigCodeBench/1: 1 of 3 samples pass; /5: 1 of 1; the tasks that lack a library: 0 of 1 each.
+    // BigCodeBench/1: 1 of 3 samples pass; /5: 1 of 2; the tasks that lack a library: 0 of 1 each.
     const score = scoreVerdicts(bench.spec, v);
     assert.equal(score.tasks, 2 + lacking.length);
     assert.equal(score.excluded.samples, 0);
     assert.equal(score.categories.missing_library, lacking.length);
-    assert.equal(score.base['pass@1'], (1 / 3 + 1) / (2 + lacking.length));
+    assert.deepEqual(score.needsNetwork, ['BigCodeBench/5']);
+    assert.equal(score.base['pass@1'], (1 / 3 + 1 / 2) / (2 + lacking.length));
     const opted = scoreVerdicts(bench.spec, v, { excludeMissingLibraries: true });
     assert.equal(opted.excluded.samples, lacking.length);
-    assert.equal(opted.base['pass@1'], (1 / 3 + 1) / 2);
+    assert.equal(opted.base['pass@1'], (1 / 3 + 1 / 2) / 2);
   });
 
   // bigcodebench's guard starts every subprocess with preexec_fn=os.setsid, so Python runs its
