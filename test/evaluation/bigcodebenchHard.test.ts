@@ -1,8 +1,8 @@
 /**
  * Acceptance of BigCodeBench scoring: all 148 BigCodeBench-Hard canonical solutions through
  * `fait eval --json` (Temporal, workers, sandbox). Every task is in the denominator: those whose
- * libraries this venv has pass, the others fail as missing_library naming a library of the task,
- * as BigCodeBench would count them. About 6 minutes on 2 cores (BigCodeBench/461 alone takes about
+ * libraries this venv has pass, the others fail as missing_library naming a module the venv lacks,
+ * as BigCodeBench would count them. About 3 minutes on 2 cores (BigCodeBench/461 alone takes about
  * 170 s); the opt-in exclusion is checked on two tasks.
  */
 import assert from 'node:assert/strict';
