@@ -22,7 +22,7 @@ export interface EvaluationLimits {
   maxProcesses: number;
   maxFileMb: number;
   tmpSizeMb: number;
-  /** Output one sample may write to stdout/stderr before it is stopped (resource_limit). */
+  /** Output one sample may write to stdout/stderr; past it the sample fails as output_limit. */
   perSampleOutputBytes: number;
   /** Slack over the harness's own time limit for a check before its lane is killed (timeout). */
   graceMs: number;
