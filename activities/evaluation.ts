@@ -17,6 +17,7 @@ import { createClient, PermanentTeacherError } from '../teacher/llmClient';
 import { RateLimiter } from '../teacher/rateLimit';
 import {
   DataFileError,
+  defaultEvalEnvDir,
   evaluateBatch,
   loadBenchmark as loadVerifiedBenchmark,
   type LoadedBenchmark,
@@ -32,6 +33,8 @@ import type { Progress } from './progress';
 export interface GenerationSettings {
   batchSize: number;
   maxNewTokens: number;
+  /** Generation length on BigCodeBench(-Hard), when it differs from maxNewTokens. */
+  bigcodebenchMaxNewTokens?: number;
   promptFormat: 'magicoder' | null;
   /** Only the first N tasks of each benchmark (smoke runs). */
   limit?: number;
@@ -110,6 +113,7 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
           benchmark: input.benchmark,
           samples,
           cacheDir: path.join(stateDir, 'eval-cache'),
+          bigcodebenchEnvDir: defaultEvalEnvDir(stateDir),
           sandbox: input.sandbox,
           signal: ctx.cancellationSignal,
           onVerdict: (_verdict, done) => {
@@ -160,10 +164,10 @@ export function createEvaluationCpuActivities(store: ArtifactStore, stateDir: st
       return store.putJsonl(tasks.map((t, i) => ({ task_id: t.task_id, solution: solutions[i], raw: raws[i] })));
     },
 
-    async scoreBenchmark({ benchmark, verdicts }: { benchmark: string; verdicts: ArtifactRef[] }): Promise<{ score: BenchmarkScore; verdicts: ArtifactRef }> {
-      const bench = loadBenchmark(benchmark);
-      const all = await readJsonlArtifacts<SampleVerdict>(verdicts);
-      return { score: scoreVerdicts(bench.spec, all), verdicts: await store.putJsonl(all) };
+    async scoreBenchmark(input: { benchmark: string; verdicts: ArtifactRef[]; excludeMissingLibraries?: boolean }): Promise<{ score: BenchmarkScore; verdicts: ArtifactRef }> {
+      const bench = loadBenchmark(input.benchmark);
+      const all = await readJsonlArtifacts<SampleVerdict>(input.verdicts);
+      return { score: scoreVerdicts(bench.spec, all, { excludeMissingLibraries: input.excludeMissingLibraries }), verdicts: await store.putJsonl(all) };
     },
   };
 }

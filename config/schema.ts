@@ -172,6 +172,13 @@ export const evaluationSchema = z.strictObject({
   /** Only the first N tasks of each benchmark (smoke runs). */
   limit: z.number().int().positive().optional(),
   maxNewTokens: z.number().int().positive().default(768),
+  /** Generation length on bigcodebench and bigcodebench-hard (BigCodeBench's own default). */
+  bigcodebenchMaxNewTokens: z.number().int().positive().default(1280),
+  /**
+   * Leave BigCodeBench samples that failed for want of a task library out of pass@1 (off: they are
+   * failures, as in BigCodeBench). Every report of a score computed this way says so.
+   */
+  excludeMissingLibraries: z.boolean().default(false),
   /** Samples checked per activity. */
   batchSize: z.number().int().positive().default(50),
 });

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { assertSandboxMode, type SandboxMode } from '../sandbox';
+import { evalEnvPython } from './evalEnv';
 import { ensureGroundTruth } from './groundTruth';
 import { runLanes, type LaneCommand } from './lanes';
 import { loadBenchmark, type LoadedBenchmark } from './problems';
@@ -21,7 +22,7 @@ export interface EvaluationLimits {
   maxProcesses: number;
   maxFileMb: number;
   tmpSizeMb: number;
-  /** Output one sample may write to stdout/stderr before it is stopped (resource_limit). */
+  /** Output one sample may write to stdout/stderr; past it the sample fails as output_limit. */
   perSampleOutputBytes: number;
   /** Slack over the harness's own time limit for a check before its lane is killed (timeout). */
   graceMs: number;
@@ -52,8 +53,14 @@ export interface EvaluateBatchOptions {
   sandbox?: SandboxMode;
   /** Lanes (sandboxes checking samples at the same time); default: the number of cores. */
   parallelism?: number;
-  /** Python with the harnesses installed; default FAIT_PYTHON or <repo>/.venv/bin/python. */
+  /**
+   * Python with the harnesses installed. Default for BigCodeBench: the environment of
+   * `fait eval setup bigcodebench` in `bigcodebenchEnvDir` when it was set up, then (as for the
+   * other benchmarks) FAIT_PYTHON, then <repo>/.venv/bin/python.
+   */
   python?: string;
+  /** Where `fait eval setup bigcodebench` built its environment (<state dir>/eval-envs/bigcodebench). */
+  bigcodebenchEnvDir?: string;
   limits?: Partial<EvaluationLimits>;
   onVerdict?: (verdict: SampleVerdict, done: number, total: number) => void;
   /** After each task whose expected outputs had to be computed first (a first batch can spend minutes there). */
@@ -66,7 +73,7 @@ export async function evaluateBatch(o: EvaluateBatchOptions): Promise<SampleVerd
   const mode = o.sandbox ?? 'bwrap';
   assertSandboxMode(mode);
   const bench = loadBenchmark(o.benchmark, { dataDir: o.dataDir });
-  const python = resolvePython(o.python);
+  const python = resolvePython(o.python ?? (bench.spec.family === 'bigcodebench' ? evalEnvPython(o.bigcodebenchEnvDir) : undefined));
   checkHarness(python, bench.spec.family);
   const limits = { ...DEFAULT_LIMITS, ...(o.limits ?? {}) };
   const parallelism = o.parallelism ?? availableParallelism();

@@ -13,3 +13,13 @@ export { estimatePassAtK, scoreVerdicts, type BenchmarkScore, type ScoreOptions 
 export { checkHarness, resolvePython, type PythonEnv } from './python';
 export { FAILURE_CATEGORIES, type FailureCategory, type HarnessStatus, type SampleVerdict, type TestOutcome } from './verdicts';
 export { runEvalplusReference, type ReferenceOptions, type ReferenceResult } from './reference';
+export {
+  BIGCODEBENCH_BASE_PYTHON,
+  BIGCODEBENCH_REQUIREMENTS,
+  defaultEvalEnvDir,
+  EvalEnvInputError,
+  evalEnvPython,
+  readEvalEnvRecord,
+  setupEvalEnv,
+  type EvalEnvRecord,
+} from './evalEnv';

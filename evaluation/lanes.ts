@@ -3,11 +3,14 @@
  * at a time on command. Starting Python and the harness once per lane instead of once per sample
  * is what keeps sandboxed evaluation close to the harness's own speed.
  *
- * One sample is in flight per lane, so when a lane dies (the solution killed the runner, printed
+ * A sample's output is what its runner's stderr carries up to the runner's mark for it
+ * (outputMarks.ts), so whether it passed the output cap does not depend on when the two pipes
+ * are read. One sample is in flight per lane, so when a lane dies (the solution killed the runner, printed
  * past the output limit, or outlived its time budget) the culprit is known: it gets the failure,
  * the lane is restarted, and the other samples carry on.
  */
 import { startSandboxed, type SandboxOptions, type SandboxProcess, type SandboxResult } from '../sandbox';
+import { MARK_LENGTH, OutputMarks } from './outputMarks';
 import { outcomeFromSandbox, type FailureCategory, type TestOutcome } from './verdicts';
 
 export interface LaneCommand {
@@ -96,7 +99,12 @@ async function runOneLane(
 ): Promise<{ becameReady: boolean; result: SandboxResult; stderrTail: string; fatal?: string }> {
   let becameReady = false;
   let inflight: { cmd: LaneCommand; sentAt: number; started: boolean; parts: Record<string, TestOutcome> } | undefined;
-  let outputSinceSent = 0;
+  const output = new OutputMarks();
+  /** The start mark of the running sample until it has been read from stderr; then its output is counted. */
+  let startMark: string | undefined;
+  let counting = false;
+  /** The verdict message, held until the runner's output mark for it has been read from stderr. */
+  let held: RunnerMessage | undefined;
   let stderrTail = '';
   let watchdog: NodeJS.Timeout | undefined;
   let killCause: KillCause | undefined;
@@ -120,15 +128,20 @@ async function runOneLane(
           proc.kill('caller');
           return;
         }
-        onMessage(msg);
+        // A lane being killed takes no more verdicts and no more samples: the sample in flight
+        // gets the kill's cause, and nothing sent now could be told apart from it.
+        if (!killCause) onMessage(msg);
       }
     },
     onStderr: (chunk) => {
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-8192);
-      if (!inflight) return;
-      outputSinceSent += chunk.length;
-      if (outputSinceSent > opts.perSampleOutputBytes) {
-        killLane({ category: 'resource_limit', detail: `printed more than ${opts.perSampleOutputBytes} bytes` });
+      output.add(chunk);
+      beginCounting();
+      if (killCause) return; // its samples are settled when it has died
+      if (held && output.has(held.output_mark as string)) finishVerdict(held);
+      // The sample's own end mark may already be counted here; past that, the cap is surely passed.
+      else if (inflight && counting && output.pending() > opts.perSampleOutputBytes + MARK_LENGTH) {
+        killLane({ category: 'output_limit', detail: outputLimitDetail(opts.perSampleOutputBytes) });
       }
     },
   });
@@ -149,9 +162,32 @@ async function runOneLane(
       return;
     }
     inflight = { cmd, sentAt: Date.now(), started: false, parts: {} };
-    outputSinceSent = 0;
     arm(opts.startTimeoutMs, { category: 'timeout', detail: `the runner did not start the check within ${opts.startTimeoutMs / 1000} s` });
     proc.write(JSON.stringify(cmd) + '\n');
+  };
+  const beginCounting = () => {
+    if (startMark !== undefined && output.has(startMark)) {
+      output.take(startMark); // what came before (the runner's own start-up output) is no sample's
+      startMark = undefined;
+      counting = true;
+    }
+  };
+  const finishVerdict = (m: RunnerMessage, next = true) => {
+    beginCounting();
+    held = undefined;
+    counting = false;
+    if (watchdog) clearTimeout(watchdog);
+    const printed = typeof m.output_mark === 'string' ? output.take(m.output_mark) : output.pending();
+    const parts: Record<string, TestOutcome> = {};
+    for (const p of opts.parts) {
+      const given = (m[p] as TestOutcome | undefined) ?? inflight!.parts[p];
+      parts[p] = printed > opts.perSampleOutputBytes ? overOutputCap(given, opts.perSampleOutputBytes) : given;
+    }
+    const outcome = { parts, durationMs: Date.now() - inflight!.sentAt };
+    results.set(inflight!.cmd.seq, outcome);
+    opts.onOutcome?.(inflight!.cmd.seq, outcome);
+    inflight = undefined;
+    if (next) dispatch();
   };
   const onMessage = (m: RunnerMessage) => {
     switch (m.event) {
@@ -161,6 +197,10 @@ async function runOneLane(
         break;
       case 'start': {
         if (inflight && m.seq === inflight.cmd.seq) inflight.started = true;
+        if (typeof m.output_mark === 'string') {
+          startMark = m.output_mark;
+          beginCounting();
+        }
         const budgetMs = (m.budget_s ?? 0) * 1000 + opts.graceMs;
         arm(budgetMs, { category: 'timeout', detail: `no verdict within the check's time budget (${Math.round(budgetMs / 1000)} s)` });
         break;
@@ -170,19 +210,14 @@ async function runOneLane(
         break;
       case 'verdict': {
         if (!inflight || m.seq !== inflight.cmd.seq) break;
-        if (watchdog) clearTimeout(watchdog);
         if (m.error) {
+          if (watchdog) clearTimeout(watchdog);
           fatal = `evaluation runner: ${m.error}`;
           proc.kill('caller');
           break;
         }
-        const parts: Record<string, TestOutcome> = {};
-        for (const p of opts.parts) parts[p] = (m[p] as TestOutcome | undefined) ?? inflight.parts[p];
-        const outcome = { parts, durationMs: Date.now() - inflight.sentAt };
-        results.set(inflight.cmd.seq, outcome);
-        opts.onOutcome?.(inflight.cmd.seq, outcome);
-        inflight = undefined;
-        dispatch();
+        if (typeof m.output_mark === 'string' && !output.has(m.output_mark)) held = m;
+        else finishVerdict(m);
         break;
       }
       case 'fatal':
@@ -195,6 +230,8 @@ async function runOneLane(
   const result = await proc.result;
   live.delete(proc);
   if (watchdog) clearTimeout(watchdog);
+  // The runner sent the verdict but its mark never came (the lane was killed in between).
+  if (held && inflight && !fatal) finishVerdict({ ...held, output_mark: undefined }, false);
   if (inflight && !inflight.started && !fatal && !opts.signal?.aborted) {
     // The solution had not run yet: the runner itself failed (loading the task's expected outputs).
     fatal = `the evaluation runner failed before checking ${inflight.cmd.task_id}: ${killCause?.detail ?? `exit ${result.exitCode}`}: ${stderrTail.trim().slice(-2000)}`;
@@ -202,7 +239,13 @@ async function runOneLane(
   if (inflight && !fatal && !opts.signal?.aborted) {
     const cause = killCause ?? causeFromResult(result);
     const parts: Record<string, TestOutcome> = {};
-    for (const p of opts.parts) parts[p] = inflight.parts[p] ?? outcomeFromSandbox(cause.category, cause.detail);
+    for (const p of opts.parts) {
+      // Past the output cap every part fails alike, whichever part was running when it was reached.
+      parts[p] =
+        cause.category === 'output_limit'
+          ? overOutputCap(inflight.parts[p], opts.perSampleOutputBytes)
+          : (inflight.parts[p] ?? outcomeFromSandbox(cause.category, cause.detail));
+    }
     const outcome = { parts, durationMs: Date.now() - inflight.sentAt };
     results.set(inflight.cmd.seq, outcome);
     opts.onOutcome?.(inflight.cmd.seq, outcome);
@@ -220,4 +263,14 @@ function causeFromResult(r: SandboxResult): KillCause {
     category: 'exception',
     detail: `the evaluator died during the check (exit ${r.exitCode}${r.signal ? `, ${r.signal}` : ''}): the solution killed it`,
   };
+}
+
+function outputLimitDetail(cap: number): string {
+  return `printed more than ${cap} bytes`;
+}
+
+/** The verdict of every part of a sample that printed past the cap, whatever its checks said. */
+function overOutputCap(given: TestOutcome | undefined, cap: number): TestOutcome {
+  const out = outcomeFromSandbox('output_limit', outputLimitDetail(cap));
+  return given ? { ...out, harnessStatus: given.harnessStatus, note: `the harness said ${given.status}; output past the cap is a failure` } : out;
 }

@@ -2,9 +2,10 @@
  * pass@k from per-sample verdicts, with the unbiased estimator of the HumanEval paper that
  * evalplus and bigcodebench both use (1 - C(n-c, k) / C(n, k), averaged over tasks).
  *
- * A BigCodeBench sample that failed because a library is not installed says nothing about the
- * model, so by default it leaves the denominator (and is counted under `excluded`); HumanEval and
- * MBPP tasks need only the standard library, so there it stays a failure.
+ * Every sample counts, as in evalplus and bigcodebench: a BigCodeBench sample that failed because
+ * a task library is not installed, or because its task needs the network, is a failure. Leaving
+ * missing-library samples out of the denominator is an option (`excludeMissingLibraries`), off by
+ * default; a score computed that way says so in `excluded` and `excludedMissingLibraries`.
  */
 import type { BenchmarkName, BenchmarkSpec } from './benchmarks';
 import { FAILURE_CATEGORIES, type FailureCategory, type SampleVerdict } from './verdicts';
@@ -27,7 +28,14 @@ export interface BenchmarkScore {
   plus?: Record<string, number>;
   /** Failing samples per category (a sample counts under the category of its first failing part). */
   categories: Record<FailureCategory, number>;
+  /** True when missing-library samples were left out of the denominator (the opt-in option). */
+  excludedMissingLibraries: boolean;
+  /** Samples and tasks left out (only with excludedMissingLibraries), and the modules they lacked. */
   excluded: { samples: number; tasks: number; modules: Record<string, number> };
+  /** Missing-library failures per module (counted as failures unless excluded). */
+  missingModules: Record<string, number>;
+  /** Tasks with a sample that failed for want of network access (counted as failures). */
+  needsNetwork: string[];
 }
 
 export interface ScoreOptions {
@@ -37,7 +45,9 @@ export interface ScoreOptions {
 
 export function scoreVerdicts(spec: BenchmarkSpec, verdicts: readonly SampleVerdict[], opts: ScoreOptions = {}): BenchmarkScore {
   const ks = opts.ks ?? [1];
-  const exclude = opts.excludeMissingLibraries ?? spec.family === 'bigcodebench';
+  const exclude = opts.excludeMissingLibraries ?? false;
+  const missingModules: Record<string, number> = {};
+  const needsNetwork = new Set<string>();
   const perTask = new Map<string, { n: number; base: number; plus: number }>();
   const categories = Object.fromEntries(FAILURE_CATEGORIES.map((c) => [c, 0])) as Record<FailureCategory, number>;
   const excluded = { samples: 0, tasks: 0, modules: {} as Record<string, number> };
@@ -46,6 +56,8 @@ export function scoreVerdicts(spec: BenchmarkSpec, verdicts: readonly SampleVerd
   for (const v of verdicts) {
     allTasks.add(v.taskId);
     if (v.category) categories[v.category]++;
+    if (v.category === 'missing_library' && v.module) missingModules[v.module] = (missingModules[v.module] ?? 0) + 1;
+    if (v.category === 'needs_network') needsNetwork.add(v.taskId);
     if (exclude && v.category === 'missing_library') {
       excluded.samples++;
       if (v.module) excluded.modules[v.module] = (excluded.modules[v.module] ?? 0) + 1;
@@ -75,6 +87,14 @@ export function scoreVerdicts(spec: BenchmarkSpec, verdicts: readonly SampleVerd
     base: passAt((t) => t.base),
     ...(spec.plus ? { plus: passAt((t) => t.plus) } : {}),
     categories,
+    excludedMissingLibraries: exclude,
     excluded,
+    missingModules,
+    needsNetwork: [...needsNetwork].sort(compareTaskIds),
   };
+}
+
+/** BigCodeBench/2 before BigCodeBench/10. */
+function compareTaskIds(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
 }

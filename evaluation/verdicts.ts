@@ -11,6 +11,8 @@ export const FAILURE_CATEGORIES = [
   'timeout',
   'resource_limit',
   'missing_library',
+  'needs_network',
+  'output_limit',
 ] as const;
 export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 

@@ -20,6 +20,8 @@ export interface EvaluationInput {
   endpoint?: EndpointSettings;
   generation: GenerationSettings;
   sandbox: SandboxMode;
+  /** Leave BigCodeBench samples that lack a task library out of pass@1 (opt-in; default: failures). */
+  excludeMissingLibraries?: boolean;
   /** Samples checked per activity. */
   batchSize: number;
   parallelBatches: number;
@@ -49,14 +51,15 @@ export async function faitEvaluation(input: EvaluationInput): Promise<Evaluation
     selected = [];
     for (const benchmark of input.benchmarks) {
       const tasks = await cpu.writeGenerationTasks({ benchmark, limit: input.generation.limit });
-      const samples = await generateSamples({ runId: input.runId, benchmark, model: input.model, tasks, generation: input.generation });
+      const generation = { ...input.generation, maxNewTokens: maxNewTokensFor(benchmark, input.generation) };
+      const samples = await generateSamples({ runId: input.runId, benchmark, model: input.model, tasks, generation });
       selected.push({ benchmark, samples, unknown: [] });
     }
   } else if (input.endpoint !== undefined) {
     selected = [];
     for (const benchmark of input.benchmarks) {
       const tasks = await cpu.writeGenerationTasks({ benchmark, limit: input.generation.limit });
-      const samples = await cpu.generateViaEndpoint({ benchmark, tasks, endpoint: input.endpoint, maxNewTokens: input.generation.maxNewTokens });
+      const samples = await cpu.generateViaEndpoint({ benchmark, tasks, endpoint: input.endpoint, maxNewTokens: maxNewTokensFor(benchmark, input.generation) });
       selected.push({ benchmark, samples, unknown: [] });
     }
   } else if (input.samples !== undefined) {
@@ -72,9 +75,14 @@ export async function faitEvaluation(input: EvaluationInput): Promise<Evaluation
       const verdicts = await mapWithLimit(ranges, input.parallelBatches, (range) =>
         cpu.evaluateSamplesBatch({ benchmark, samples, sandbox: input.sandbox, ...range }),
       );
-      const scored = await cpu.scoreBenchmark({ benchmark, verdicts });
+      const scored = await cpu.scoreBenchmark({ benchmark, verdicts, excludeMissingLibraries: input.excludeMissingLibraries });
       return { benchmark, score: scored.score, samples, verdicts: scored.verdicts };
     }),
   );
   return { runId: input.runId, benchmarks, unknownTasks: selected[0]?.unknown ?? [], sandbox: input.sandbox };
+}
+
+/** BigCodeBench generates longer programs and has its own default length (1,280 tokens). */
+export function maxNewTokensFor(benchmark: string, generation: GenerationSettings): number {
+  return benchmark.startsWith('bigcodebench') ? (generation.bigcodebenchMaxNewTokens ?? generation.maxNewTokens) : generation.maxNewTokens;
 }

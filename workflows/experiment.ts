@@ -148,8 +148,15 @@ export async function faitExperiment(input: ExperimentInput): Promise<Experiment
             runId: `${input.experimentId}-eval-${which}`,
             benchmarks: config.evaluation.benchmarks,
             model: dir,
-            generation: { batchSize: config.training.batchSize, maxNewTokens: config.evaluation.maxNewTokens, promptFormat: config.training.promptFormat, limit: config.evaluation.limit },
+            generation: {
+              batchSize: config.training.batchSize,
+              maxNewTokens: config.evaluation.maxNewTokens,
+              bigcodebenchMaxNewTokens: config.evaluation.bigcodebenchMaxNewTokens,
+              promptFormat: config.training.promptFormat,
+              limit: config.evaluation.limit,
+            },
             sandbox: config.sandbox,
+            excludeMissingLibraries: config.evaluation.excludeMissingLibraries,
             batchSize: config.evaluation.batchSize,
             parallelBatches: 2,
             stages: { generation: config.stages.evaluation, evaluation: config.stages.evaluation },
@@ -188,7 +195,8 @@ function summariseEvaluation({ base, trained }: { base: EvaluationResult; traine
     .map((t, i) => {
       const b = base.benchmarks[i];
       const plus = t.score.plus ? `, plus ${pct(b.score.plus?.['pass@1'])} -> ${pct(t.score.plus['pass@1'])}` : '';
-      return `${t.benchmark} pass@1 ${pct(b.score.base['pass@1'])} -> ${pct(t.score.base['pass@1'])}${plus}`;
+      const subset = t.score.excludedMissingLibraries ? ' (missing-library samples left out of pass@1)' : '';
+      return `${t.benchmark} pass@1 ${pct(b.score.base['pass@1'])} -> ${pct(t.score.base['pass@1'])}${plus}${subset}`;
     })
     .join('; ');
 }

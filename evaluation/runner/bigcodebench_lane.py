@@ -7,7 +7,8 @@ every task's libraries, the time limit is the one `bigcodebench.evaluate` uses f
 ground truth is missing (20 s, under the harness's 240 s per-task cap).
 
 A task whose code or tests import a library that is not installed fails with ModuleNotFoundError;
-it is reported as missing_library with the module name, since it says nothing about the model.
+it is reported as missing_library with the module name (a failure all the same, as in bigcodebench).
+A test that dies resolving or reaching a remote host (the sandbox has no network) is needs_network.
 
 Environment: FAIT_MAX_AS_MB (the harness's max_as_limit / max_data_limit, at most the sandbox's
 memory), FAIT_SWEEP, BIGCODEBENCH_OVERRIDE_PATH (read by bigcodebench itself).
@@ -23,6 +24,7 @@ from lane_io import (
     ProcessTracker,
     category_of_dead_process,
     category_of_exception,
+    is_network_failure,
     stub_hf_datasets,
     sweep_strays,
 )
@@ -39,7 +41,10 @@ def main():
     channel = Channel()
     stub_hf_datasets()
     try:
-        import matplotlib  # noqa: F401  (bigcodebench's reliability_guard imports pyplot)
+        # bigcodebench's reliability_guard imports pyplot in every checked process; without a font
+        # cache matplotlib would then run fc-list there, and the guard's "Intercepted command"
+        # lines would count as the sample's output. Loading it once here builds the cache first.
+        import matplotlib.pyplot  # noqa: F401
     except ImportError:
         channel.send({"event": "fatal", "error": "bigcodebench's harness needs matplotlib in the venv"})
         return 2
@@ -62,7 +67,8 @@ def main():
             channel.send({"event": "verdict", "seq": seq, "error": f"unknown task {cmd['task_id']}"})
             continue
         timeout = max(float(os.environ.get("BIGCODEBENCH_TIMEOUT_PER_TASK", bev.TIMEOUT_LIMIT)), NO_GT_TIME_LIMIT)
-        channel.send({"event": "start", "seq": seq, "budget_s": timeout + 1 + 1 + 0.5 + 10})
+        start_mark = channel.mark_output()
+        channel.send({"event": "start", "seq": seq, "budget_s": timeout + 1 + 1 + 0.5 + 10, "output_mark": start_mark})
         recorder.reset()
         tracker.last = None
         t0 = time.monotonic()
@@ -78,7 +84,8 @@ def main():
         )
         base = describe(status, details, recorder.read(), tracker.outcome())
         swept = sweep_strays() if sweep else True
-        channel.send({"event": "verdict", "seq": seq, "duration_s": time.monotonic() - t0, "swept": swept, "base": base})
+        nonce = channel.mark_output()
+        channel.send({"event": "verdict", "seq": seq, "duration_s": time.monotonic() - t0, "swept": swept, "output_mark": nonce, "base": base})
         if not swept:
             return 3
 
@@ -99,9 +106,11 @@ def describe(status, details, record, proc):
         m = _NO_MODULE.search(details["ALL"])
         if m:
             return {**out, "category": "missing_library", "module": m.group(1).split(".")[0], "detail": details["ALL"][:300]}
+        if is_network_failure(details["ALL"]):
+            return {**out, "category": "needs_network", "detail": details["ALL"][:300]}
         return {**out, "category": "exception", "detail": details["ALL"][:300]}
     per_test = [classify_trace(trace) for trace in details.values()]
-    for wanted in ("missing_library", "timeout", "resource_limit", "exception", "wrong_answer"):
+    for wanted in ("missing_library", "needs_network", "timeout", "resource_limit", "exception", "wrong_answer"):
         for cat, detail, module in per_test:
             if cat == wanted:
                 res = {**out, "category": cat, "detail": detail}
@@ -128,6 +137,8 @@ def classify_trace(trace):
         mod = _NO_MODULE.search(last)
         if mod:
             return "missing_library", last[:300], mod.group(1).split(".")[0]
+    if is_network_failure(last):
+        return "needs_network", last[:300], None
     if name == "AssertionError":
         return "wrong_answer", last[:300], None
     if name == "TimeoutException":

@@ -70,7 +70,8 @@ def main():
         budget = check_budget(expected["base_time"])
         if not base_only:
             budget += check_budget(expected["plus_time"])
-        channel.send({"event": "start", "seq": seq, "budget_s": budget})
+        start_mark = channel.mark_output()
+        channel.send({"event": "start", "seq": seq, "budget_s": budget, "output_mark": start_mark})
 
         t0 = time.monotonic()
         outcomes = {}
@@ -97,8 +98,9 @@ def main():
         del expected
         release_memory()
         swept = sweep_strays() if sweep else True
+        nonce = channel.mark_output()
         channel.send(
-            {"event": "verdict", "seq": seq, "duration_s": time.monotonic() - t0, "swept": swept, **outcomes}
+            {"event": "verdict", "seq": seq, "duration_s": time.monotonic() - t0, "swept": swept, "output_mark": nonce, **outcomes}
         )
         if not swept:
             return 3

@@ -2,7 +2,8 @@
 
 The harnesses (evalplus, bigcodebench) fork one process per check and the untrusted code runs
 there. Those processes must not be able to forge the runner's answers or eat its commands, so:
-the runner keeps private copies of stdin/stdout that every forked child closes at once, puts
+the runner keeps private copies of stdin/stdout that a child forked from it closes at once (its
+own children inherit them closed and must not close those numbers again), puts
 /dev/null on fd 0 and stderr on fd 1 (a solution's stray output is then counted by the parent's
 output limit), and makes itself non-dumpable so no process of the sandbox can reopen its fds
 through /proc or ptrace it. After each check it kills whatever the solution left running.
@@ -11,6 +12,7 @@ through /proc or ptrace it. After each check it kills whatever the solution left
 import ctypes
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -28,12 +30,15 @@ class Channel:
         os.close(devnull)
         os.dup2(2, 1)
         sys.stdout = sys.stderr
-        private = (self._in_fd, self._out_fd)
+        private = [self._in_fd, self._out_fd]
 
         def close_private():
-            for fd in private:
+            # Only in the first fork away from the runner: there the numbers still name the
+            # channel. A grandchild inherits the emptied list, because by then its parent may have
+            # reused the numbers (subprocess's pipes, when preexec_fn makes it run at-fork hooks).
+            while private:
                 try:
-                    os.close(fd)
+                    os.close(private.pop())
                 except OSError:
                     pass
 
@@ -56,6 +61,19 @@ class Channel:
         while view:
             n = os.write(self._out_fd, view)
             view = view[n:]
+
+    def mark_output(self):
+        """Marks the start or the end of a check's output on stderr, where the solution's stray
+        output goes, with a nonce that no solution can know in advance. The start and verdict
+        messages carry the nonces, so the parent attributes to the sample exactly the output written
+        between its two marks, however the two pipes interleave."""
+        nonce = os.urandom(16).hex()
+        data = b"\0FAIT-END " + nonce.encode("ascii") + b"\0"
+        view = memoryview(data)
+        while view:
+            n = os.write(2, view)
+            view = view[n:]
+        return nonce
 
     def commands(self):
         while True:
@@ -177,6 +195,19 @@ class ProcessTracker:
 
 RESOURCE_ERRNOS = {11, 12, 23, 24, 27, 28}  # EAGAIN (fork), ENOMEM, ENFILE, EMFILE, EFBIG, ENOSPC
 
+# What a request for a remote host ends with in a sandbox without network (no route, no DNS).
+# A refused connection is not among them: the sandbox has a loopback interface, and a refused
+# local connection says something about the solution.
+NETWORK_ERRNOS = {-2, -3, -5, 101, 113}  # EAI_NONAME, EAI_AGAIN, EAI_NODATA, ENETUNREACH, EHOSTUNREACH
+_NETWORK_MESSAGE = re.compile(
+    r"Temporary failure in name resolution|Name or service not known|No address associated with hostname"
+    r"|Network is unreachable|No route to host|NameResolutionError|getaddrinfo failed|\[Errno -[235]\]|\[Errno 101\]|\[Errno 113\]"
+)
+
+
+def is_network_failure(text):
+    return bool(_NETWORK_MESSAGE.search(text or ""))
+
 
 def category_of_exception(rec):
     t = rec.get("type", "")
@@ -185,6 +216,8 @@ def category_of_exception(rec):
     # "cannot import name X from Y" is an ImportError too, but Y is installed.
     if rec.get("module") and (t == "ModuleNotFoundError" or rec.get("message", "").startswith("No module named")):
         return "missing_library"
+    if rec.get("errno") in NETWORK_ERRNOS or is_network_failure(rec.get("message", "")):
+        return "needs_network"
     if t == "TimeoutException":
         return "timeout"
     if t == "MemoryError" or rec.get("errno") in RESOURCE_ERRNOS:

@@ -87,7 +87,7 @@ describe('hostile solutions', { skip: cannotEvaluate() }, () => {
         ['wrong_answer'],
       ],
       ['open a network socket', `import socket\nsocket.create_connection(("127.0.0.1", ${port}), timeout=3)\nreturn False`, ['exception']],
-      ['reach the outside', 'import socket\nsocket.create_connection(("1.1.1.1", 53), timeout=3)\nreturn False', ['exception']],
+      ['reach the outside', 'import socket\nsocket.create_connection(("1.1.1.1", 53), timeout=3)\nreturn False', ['needs_network']],
       ['write outside /tmp', `import posix\nposix.open("${project}/pwned", posix.O_CREAT | posix.O_WRONLY)\nreturn False`, ['exception']],
       ['write to /usr', 'import posix\nposix.open("/usr/pwned", posix.O_CREAT | posix.O_WRONLY)\nreturn False', ['exception']],
       ['kill the parent process', 'import ctypes, os\nctypes.CDLL(None).kill(os.getppid(), 9)\nreturn False', ['exception']],
@@ -97,8 +97,8 @@ describe('hostile solutions', { skip: cannotEvaluate() }, () => {
         `import posix\nposix.setsid()\nposix.posix_spawn("/bin/sh", ["sh", "-c", "${MARKER}"], {})\nreturn False`,
         ['wrong_answer'],
       ],
-      ['print gigabytes', 'import os\nwhile True:\n    os.write(1, b"x" * (1 << 20))', ['resource_limit']],
-      ['print gigabytes to stderr', 'import sys\nwhile True:\n    sys.__stderr__.write("y" * (1 << 20))', ['resource_limit']],
+      ['print gigabytes', 'import os\nwhile True:\n    os.write(1, b"x" * (1 << 20))', ['output_limit']],
+      ['print gigabytes to stderr', 'import sys\nwhile True:\n    sys.__stderr__.write("y" * (1 << 20))', ['output_limit']],
     ];
     const normal = bench.byId.get('HumanEval/1')!.canonicalProgram;
     const samples = hostile.flatMap(([, body]) => [

@@ -2,10 +2,12 @@
  * Shared by the evaluation tests: where expected outputs are cached, whether the environment can
  * run the stage at all, and the mutations that turn canonical solutions into wrong ones.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../config/settings';
 import { sandboxAvailable } from '../../sandbox';
 import { resolveDataDir } from '../../evaluation';
 import type { Problem } from '../../evaluation/problems';
@@ -89,4 +91,19 @@ export function flipComparison(p: Problem): string | undefined {
     if (re.test(body)) return p.prompt + body.replace(re, to);
   }
   return undefined;
+}
+
+/** Runs bin/fait in a child process; its exit code, stdout and stderr (a failure is not thrown). */
+export async function runFait(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(projectRoot, 'bin', 'fait'), ...args], {
+      env,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

@@ -38,14 +38,30 @@ describe('pass@k', () => {
     assert.equal(s.tasks, 2);
   });
 
-  it('leaves BigCodeBench samples that lack a library out of the score, and counts them', () => {
+  it('counts BigCodeBench samples that lack a library or the network as failures, as bigcodebench does', () => {
     const spec = benchmarkSpec('bigcodebench');
-    const s = scoreVerdicts(spec, [v('A', 0, pass), v('B', 0, fail('missing_library', 'pandas')), v('C', 0, fail('exception'))]);
-    assert.deepEqual(s.base, { 'pass@1': 0.5 });
+    const verdicts = [
+      v('A', 0, pass),
+      v('B', 0, fail('missing_library', 'pandas')),
+      v('C', 0, fail('exception')),
+      v('BigCodeBench/10', 0, fail('needs_network')),
+      v('BigCodeBench/2', 0, fail('needs_network')),
+    ];
+    const s = scoreVerdicts(spec, verdicts);
+    assert.equal(s.tasks, 5);
+    assert.deepEqual(s.base, { 'pass@1': 1 / 5 });
     assert.equal(s.plus, undefined);
-    assert.deepEqual(s.excluded, { samples: 1, tasks: 1, modules: { pandas: 1 } });
-    const strict = scoreVerdicts(spec, [v('A', 0, pass), v('B', 0, fail('missing_library', 'pandas'))], { excludeMissingLibraries: false });
-    assert.deepEqual(strict.base, { 'pass@1': 0.5 });
+    assert.equal(s.excludedMissingLibraries, false);
+    assert.deepEqual(s.excluded, { samples: 0, tasks: 0, modules: {} });
+    assert.deepEqual(s.missingModules, { pandas: 1 });
+    assert.deepEqual(s.needsNetwork, ['BigCodeBench/2', 'BigCodeBench/10']);
+
+    // Opt-in: missing libraries leave the denominator; network failures stay failures.
+    const opt = scoreVerdicts(spec, verdicts, { excludeMissingLibraries: true });
+    assert.equal(opt.excludedMissingLibraries, true);
+    assert.equal(opt.tasks, 4);
+    assert.deepEqual(opt.base, { 'pass@1': 1 / 4 });
+    assert.deepEqual(opt.excluded, { samples: 1, tasks: 1, modules: { pandas: 1 } });
   });
 
   it('a sample takes the category of its first failing part', () => {
