@@ -21,9 +21,12 @@ export async function followRun(client: Client, workflowId: string, stop: AbortS
       if (view.statusError && !waitingShown) stream.write(`waiting: ${view.statusError}\n`);
       waitingShown ||= view.statusError !== undefined;
       if (view.runStatus !== 'RUNNING') return view;
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        stop.addEventListener('abort', () => (clearTimeout(timer), resolve(undefined)), { once: true });
+      await new Promise<void>((resolve) => {
+        // One listener per poll, removed when the poll's timer fires: a week-long follow must not
+        // pile up abort listeners (MaxListenersExceededWarning).
+        const onStop = () => (clearTimeout(timer), resolve());
+        const timer = setTimeout(() => (stop.removeEventListener('abort', onStop), resolve()), pollMs);
+        stop.addEventListener('abort', onStop, { once: true });
       });
       // In-process workers stop on Ctrl-C too, so a further status query would find none.
       if (stop.aborted) return view;

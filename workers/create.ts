@@ -17,6 +17,13 @@ export interface WorkerOptions {
   identity?: string;
 }
 
+/**
+ * Heartbeats reach the server at most every 2 s, whatever the heartbeat timeout (the SDK's default
+ * throttle is 0.8 x the timeout, so with a 10-minute timeout `fait status` froze and a cancellation
+ * reached the trainer only at the next flushed heartbeat). One small RPC per activity per 2 s.
+ */
+const heartbeatThrottle = { maxHeartbeatThrottleInterval: '2s', defaultHeartbeatThrottleInterval: '2s' } as const;
+
 export async function createWorkers({ connection, settings, queues, identity }: WorkerOptions): Promise<Worker[]> {
   const store = openArtifactStore(settings);
   const workers: Worker[] = [];
@@ -30,6 +37,7 @@ export async function createWorkers({ connection, settings, queues, identity }: 
         workflowsPath: require.resolve('../workflows'),
         activities: createCpuActivities(store, settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.cpu,
+        ...heartbeatThrottle,
       }),
     );
   }
@@ -42,6 +50,7 @@ export async function createWorkers({ connection, settings, queues, identity }: 
         taskQueue: taskQueues.gpu,
         activities: createGpuActivities(store, settings.stateDir, settings.python),
         maxConcurrentActivityTaskExecutions: settings.concurrency.gpu,
+        ...heartbeatThrottle,
       }),
     );
   }
