@@ -3,17 +3,13 @@
  * paper's 6.7B setting fits 8 x 80 GB with fsdp and not with ddp, and bad input exits 2 naming it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { projectRoot } from '../config/settings';
+import { runFait } from './helpers/cli';
 import { writeEvolDataset } from './helpers/experiment';
 
-const run = promisify(execFile);
-const fait = path.join(projectRoot, 'bin', 'fait');
 
 /** DeepSeek-Coder-6.7B's config.json: only the config, no weights. */
 const deepseek67b = {
@@ -31,15 +27,7 @@ const deepseek67b = {
   torch_dtype: 'bfloat16',
 };
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [fait, ...args], { timeout: 300_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runFait(args, process.env, 300_000);
 
 describe('fait plan', () => {
   let dir: string;

@@ -5,16 +5,14 @@
  * here the command line itself, on one template per style, both tokenizer families among them.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { projectRoot, readSettings } from '../config/settings';
+import { runFait } from './helpers/cli';
 
-const run = promisify(execFile);
-const fait = path.join(projectRoot, 'bin', 'fait');
 const templates = path.join(projectRoot, 'test', 'fixtures', 'chat-templates');
 
 const PAIRS = [
@@ -32,15 +30,7 @@ interface Side {
   endTokens: number;
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [fait, ...args], { timeout: 180_000, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runFait(args, process.env, 180_000);
 
 describe('fait tokens', () => {
   let dir: string;
